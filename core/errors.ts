@@ -1,0 +1,138 @@
+/**
+ * Every coded error of Krypton, in one table (the fastify `FST_ERR_*` habit).
+ *
+ * Each entry has a stable code, the KMIP Result Reason the dispatcher answers with (CamelCase
+ * name of the Result Reason enumeration, KMIP 2.1 §11.46) and a short message. Messages are
+ * shown to clients: they never carry stack traces, SQL, file paths or key bytes.
+ */
+
+export type ResultReasonName =
+  | 'ItemNotFound'
+  | 'ResponseTooLarge'
+  | 'AuthenticationNotSuccessful'
+  | 'InvalidMessage'
+  | 'OperationNotSupported'
+  | 'MissingData'
+  | 'InvalidField'
+  | 'FeatureNotSupported'
+  | 'OperationCanceledByRequester'
+  | 'CryptographicFailure'
+  | 'IllegalOperation'
+  | 'PermissionDenied'
+  | 'ObjectArchived'
+  | 'IndexOutOfBounds'
+  | 'KeyFormatTypeNotSupported'
+  | 'KeyCompressionTypeNotSupported'
+  | 'EncodingOptionError'
+  | 'KeyValueNotPresent'
+  | 'Sensitive'
+  | 'NotExtractable'
+  | 'ObjectAlreadyExists'
+  | 'InvalidObjectType'
+  | 'WrongKeyLifecycleState'
+  | 'ConstraintViolation'
+  | 'UnsupportedProtocolVersion'
+  | 'GeneralFailure';
+
+export interface ErrorDefinition {
+  readonly reason: ResultReasonName;
+  readonly message: string;
+}
+
+function define<T extends Record<string, ErrorDefinition>>(table: T): Readonly<T> {
+  return Object.freeze(table);
+}
+
+export const ERRORS = define({
+  // --- TTLV codec (core/ttlv) -----------------------------------------------------------------
+  KRY_TTLV_TRUNCATED: { reason: 'InvalidMessage', message: 'TTLV item truncated' },
+  KRY_TTLV_FRAME_TOO_LARGE: { reason: 'InvalidMessage', message: 'TTLV frame exceeds the size limit' },
+  KRY_TTLV_BAD_TAG: { reason: 'InvalidMessage', message: 'TTLV tag prefix is neither 0x42 nor 0x54' },
+  KRY_TTLV_BAD_TYPE: { reason: 'InvalidMessage', message: 'TTLV item type is unknown' },
+  KRY_TTLV_BAD_LENGTH: { reason: 'InvalidMessage', message: 'TTLV item length is invalid for its type' },
+  KRY_TTLV_OVERRUN: {
+    reason: 'InvalidMessage',
+    message: 'TTLV item length overruns its enclosing structure',
+  },
+  KRY_TTLV_BAD_PADDING: { reason: 'InvalidMessage', message: 'TTLV padding bytes are not zero' },
+  KRY_TTLV_BAD_BOOLEAN: { reason: 'InvalidMessage', message: 'TTLV Boolean is neither 0 nor 1' },
+  KRY_TTLV_BAD_UTF8: { reason: 'InvalidMessage', message: 'TTLV Text String is not valid UTF-8' },
+  KRY_TTLV_TOO_DEEP: { reason: 'InvalidMessage', message: 'TTLV nesting exceeds the depth limit' },
+  KRY_TTLV_TRAILING_BYTES: { reason: 'InvalidMessage', message: 'bytes follow the TTLV item' },
+  KRY_TTLV_VALUE_RANGE: { reason: 'InvalidField', message: 'value out of range for its TTLV type' },
+  // --- KMIP JSON / XML encodings (core/encodings) ------------------------------------------------
+  KRY_ENC_MALFORMED: { reason: 'InvalidMessage', message: 'message is not well-formed' },
+  KRY_ENC_UNKNOWN_TAG: { reason: 'InvalidMessage', message: 'unknown tag name' },
+  KRY_ENC_BAD_TYPE: { reason: 'InvalidMessage', message: 'unknown or missing item type' },
+  KRY_ENC_BAD_VALUE: { reason: 'InvalidMessage', message: 'value does not match its item type' },
+  KRY_ENC_UNKNOWN_ENUM: { reason: 'InvalidField', message: 'enumeration value is not defined for this tag' },
+  KRY_ENC_UNKNOWN_MASK: { reason: 'InvalidField', message: 'mask bit is not defined for this tag' },
+  KRY_ENC_TOO_DEEP: { reason: 'InvalidMessage', message: 'nesting exceeds the depth limit' },
+  KRY_ENC_FORBIDDEN_KEY: { reason: 'InvalidMessage', message: 'forbidden property name' },
+  // --- Message model (core/messages) ---------------------------------------------------------------
+  KRY_MSG_INVALID: { reason: 'InvalidMessage', message: 'invalid KMIP message' },
+  KRY_MSG_MISSING_FIELD: { reason: 'InvalidMessage', message: 'a required field is missing' },
+  KRY_MSG_WRONG_TYPE: { reason: 'InvalidMessage', message: 'a field has the wrong item type' },
+  KRY_MSG_REPEATED_FIELD: { reason: 'InvalidMessage', message: 'a single-valued field is repeated' },
+  KRY_MSG_UNEXPECTED_FIELD: { reason: 'InvalidMessage', message: 'unexpected field' },
+  KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
+  // --- Storage (storage-adapters) -------------------------------------------------------------------
+  KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
+  KRY_STORE_CONFLICT: { reason: 'IllegalOperation', message: 'the object was changed concurrently' },
+  KRY_STORE_EXISTS: { reason: 'ObjectAlreadyExists', message: 'object already exists' },
+  KRY_STORE_WRONG_STATE: {
+    reason: 'WrongKeyLifecycleState',
+    message: 'operation not allowed in the object state',
+  },
+  KRY_STORE_UNAVAILABLE: { reason: 'GeneralFailure', message: 'storage unavailable' },
+  KRY_STORE_BAD_QUERY: { reason: 'InvalidField', message: 'invalid locate filter' },
+  // --- HSM and key hierarchy (hsm-adapters, core/keys) ------------------------------------------
+  KRY_HSM_UNAVAILABLE: { reason: 'CryptographicFailure', message: 'HSM unavailable' },
+  KRY_HSM_KEY_NOT_FOUND: { reason: 'CryptographicFailure', message: 'HSM key not found' },
+  KRY_HSM_REFUSED: { reason: 'CryptographicFailure', message: 'the HSM refused the operation' },
+  KRY_HSM_MECHANISM_UNSUPPORTED: {
+    reason: 'FeatureNotSupported',
+    message: 'mechanism not supported by this HSM',
+  },
+  KRY_HSM_CONFIG: { reason: 'GeneralFailure', message: 'HSM configuration is invalid' },
+  KRY_CRYPTO_FAILURE: { reason: 'CryptographicFailure', message: 'cryptographic operation failed' },
+  KRY_KEY_ROOT_UNAVAILABLE: {
+    reason: 'CryptographicFailure',
+    message: 'the root key is unavailable: dependent keys cannot be used',
+  },
+  KRY_KEY_UNUSABLE: { reason: 'WrongKeyLifecycleState', message: 'key is not usable in its current state' },
+  KRY_KEY_WRONG_LEVEL: { reason: 'IllegalOperation', message: 'key level not served here' },
+  // --- Generic -------------------------------------------------------------------------------------
+  KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
+});
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface KryptonErrorDetails {
+  /** Byte offset in the input where a decoder stopped, when known. */
+  offset?: number;
+  /** Path of the offending field or element, e.g. `RequestMessage/BatchItem[0]/Operation`. */
+  field?: string;
+}
+
+/** A coded error: the server maps `reason` to Result Reason and `message` to Result Message. */
+export class KryptonError extends Error {
+  readonly code: ErrorCode;
+  readonly reason: ResultReasonName;
+  readonly offset: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, details: KryptonErrorDetails = {}) {
+    const def = ERRORS[code];
+    super(detail ? `${def.message}: ${detail}` : def.message);
+    this.name = 'KryptonError';
+    this.code = code;
+    this.reason = def.reason;
+    this.offset = details.offset;
+    this.field = details.field;
+  }
+}
+
+export function isKryptonError(err: unknown): err is KryptonError {
+  return err instanceof KryptonError;
+}
