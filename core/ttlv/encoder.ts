@@ -1,0 +1,141 @@
+/**
+ * Binary TTLV encoder (KMIP 1.4 §9.1.1, KMIP 2.1 §9.1).
+ *
+ * One pass into a reusable scratch buffer: a structure's header is written with a placeholder
+ * length that is patched once its children are written. Values are range-checked, so the
+ * encoder never emits bytes a conforming decoder would refuse.
+ */
+import { KryptonError } from '../errors.js';
+import { ITEM_TYPE_CODES, type TtlvItem } from './types.js';
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function ensure(pos: number, extra: number): void {
+  const need = pos + extra;
+  if (need <= scratch.length) return;
+  let size = scratch.length * 2;
+  while (size < need) size *= 2;
+  const grown = Buffer.allocUnsafe(size);
+  scratch.copy(grown, 0, 0, pos);
+  scratch = grown;
+}
+
+function rangeError(item: TtlvItem, why: string): never {
+  throw new KryptonError('KRY_TTLV_VALUE_RANGE', `${item.type} tag 0x${item.tag.toString(16)}: ${why}`);
+}
+
+/** bigint → minimal two's-complement big-endian bytes, left-padded (sign-extended) to a multiple of 8. */
+export function bigIntToTwosComplement(value: bigint): Buffer {
+  let bytes = 8;
+  while (value < -(1n << BigInt(bytes * 8 - 1)) || value >= 1n << BigInt(bytes * 8 - 1)) bytes += 8;
+  const unsigned = value < 0n ? (1n << BigInt(bytes * 8)) + value : value;
+  return Buffer.from(unsigned.toString(16).padStart(bytes * 2, '0'), 'hex');
+}
+
+function writeHeader(item: TtlvItem, pos: number, length: number): void {
+  const tag = item.tag;
+  const prefix = tag >>> 16;
+  if ((prefix !== 0x42 && prefix !== 0x54) || tag > 0xffffff || !Number.isInteger(tag)) {
+    throw new KryptonError('KRY_TTLV_BAD_TAG', `tag 0x${tag.toString(16)}`);
+  }
+  scratch[pos] = prefix;
+  scratch[pos + 1] = (tag >>> 8) & 0xff;
+  scratch[pos + 2] = tag & 0xff;
+  scratch[pos + 3] = ITEM_TYPE_CODES[item.type];
+  scratch.writeUInt32BE(length, pos + 4);
+}
+
+function writeInt64(item: TtlvItem, value: bigint, pos: number): number {
+  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
+    rangeError(item, 'not a signed 64-bit bigint');
+  writeHeader(item, pos, 8);
+  scratch.writeBigInt64BE(value, pos + 8);
+  return pos + 16;
+}
+
+function writeUint32(item: TtlvItem, value: number, pos: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    rangeError(item, 'not an unsigned 32-bit integer');
+  writeHeader(item, pos, 4);
+  scratch.writeUInt32BE(value, pos + 8);
+  scratch.writeUInt32BE(0, pos + 12);
+  return pos + 16;
+}
+
+function writeBytes(item: TtlvItem, bytes: Uint8Array, pos: number): number {
+  const length = bytes.length;
+  const padded = (length + 7) & ~7;
+  ensure(pos, 8 + padded);
+  writeHeader(item, pos, length);
+  scratch.set(bytes, pos + 8);
+  scratch.fill(0, pos + 8 + length, pos + 8 + padded);
+  return pos + 8 + padded;
+}
+
+function writeItem(item: TtlvItem, pos: number, depth: number): number {
+  if (depth > 1024) throw new KryptonError('KRY_TTLV_TOO_DEEP', 'tree deeper than 1024 levels');
+  ensure(pos, 16);
+  switch (item.type) {
+    case 'Structure': {
+      const start = pos;
+      pos += 8;
+      for (const child of item.value) pos = writeItem(child, pos, depth + 1);
+      writeHeader(item, start, pos - start - 8);
+      return pos;
+    }
+    case 'Integer': {
+      const v = item.value;
+      if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
+        rangeError(item, 'not a signed 32-bit integer');
+      writeHeader(item, pos, 4);
+      scratch.writeInt32BE(v, pos + 8);
+      scratch.writeUInt32BE(0, pos + 12);
+      return pos + 16;
+    }
+    case 'Enumeration':
+    case 'Interval':
+      return writeUint32(item, item.value, pos);
+    case 'LongInteger':
+    case 'DateTime':
+    case 'DateTimeExtended':
+      return writeInt64(item, item.value, pos);
+    case 'Boolean':
+      if (typeof item.value !== 'boolean') rangeError(item, 'not a boolean');
+      writeHeader(item, pos, 8);
+      scratch.writeUInt32BE(0, pos + 8);
+      scratch.writeUInt32BE(item.value ? 1 : 0, pos + 12);
+      return pos + 16;
+    case 'BigInteger':
+      if (typeof item.value !== 'bigint') rangeError(item, 'not a bigint');
+      return writeBytes(item, bigIntToTwosComplement(item.value), pos);
+    case 'TextString': {
+      const text = item.value;
+      if (typeof text !== 'string') rangeError(item, 'not a string');
+      const length = Buffer.byteLength(text, 'utf8');
+      const padded = (length + 7) & ~7;
+      ensure(pos, 8 + padded);
+      writeHeader(item, pos, length);
+      scratch.write(text, pos + 8, length, 'utf8');
+      scratch.fill(0, pos + 8 + length, pos + 8 + padded);
+      return pos + 8 + padded;
+    }
+    case 'ByteString':
+      if (!(item.value instanceof Uint8Array)) rangeError(item, 'not a byte array');
+      return writeBytes(item, item.value, pos);
+    default:
+      throw new KryptonError('KRY_TTLV_BAD_TYPE', `type ${(item as { type: unknown }).type as string}`);
+  }
+}
+
+/** Encodes one item (usually a whole Request or Response Message) into a fresh Buffer. */
+export function encodeTtlv(item: TtlvItem): Buffer {
+  const end = writeItem(item, 0, 0);
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 0, 0, end);
+  // Key material may have passed through the scratch buffer: leave nothing behind.
+  scratch.fill(0, 0, end);
+  return out;
+}
