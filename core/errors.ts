@@ -102,6 +102,49 @@ export const ERRORS = define({
   },
   KRY_KEY_UNUSABLE: { reason: 'WrongKeyLifecycleState', message: 'key is not usable in its current state' },
   KRY_KEY_WRONG_LEVEL: { reason: 'IllegalOperation', message: 'key level not served here' },
+  // --- Configuration (core/config) -------------------------------------------------------------
+  KRY_CFG_NOT_FOUND: { reason: 'GeneralFailure', message: 'profile not found' },
+  KRY_CFG_UNREADABLE: { reason: 'GeneralFailure', message: 'profile is not valid JSON' },
+  KRY_CFG_INVALID: { reason: 'GeneralFailure', message: 'profile is invalid' },
+  KRY_CFG_PLUGIN_LOAD: { reason: 'GeneralFailure', message: 'plugin could not be loaded' },
+  // --- Identity and authorization (core/auth) ----------------------------------------------------
+  KRY_AUTH_NO_IDENTITY: {
+    reason: 'AuthenticationNotSuccessful',
+    message: 'no valid client identity was presented',
+  },
+  KRY_AUTH_BAD_CREDENTIAL: { reason: 'AuthenticationNotSuccessful', message: 'credential not accepted' },
+  KRY_AUTH_PERMISSION_DENIED: { reason: 'PermissionDenied', message: 'operation not permitted' },
+  KRY_AUTH_MISCONFIGURED: { reason: 'GeneralFailure', message: 'authentication is misconfigured' },
+  KRY_AUTH_PKI: { reason: 'GeneralFailure', message: 'certificate material is missing or invalid' },
+  // --- Server, dispatcher and client (core/server, core/dispatch, core/client) ---------------
+  KRY_SRV_OPERATION_NOT_SUPPORTED: { reason: 'OperationNotSupported', message: 'operation not supported' },
+  KRY_SRV_BATCH_COUNT_MISMATCH: {
+    reason: 'InvalidMessage',
+    message: 'Batch Count does not match the number of batch items',
+  },
+  KRY_SRV_TOO_MANY_BATCH_ITEMS: { reason: 'InvalidMessage', message: 'too many batch items' },
+  KRY_SRV_BATCH_ITEM_ID_MISSING: {
+    reason: 'InvalidMessage',
+    message: 'Unique Batch Item ID is required when a batch has several items',
+  },
+  KRY_SRV_BATCH_ITEM_ID_DUPLICATE: { reason: 'InvalidMessage', message: 'Unique Batch Item ID is repeated' },
+  KRY_SRV_UNDO_NOT_SUPPORTED: {
+    reason: 'FeatureNotSupported',
+    message: 'Batch Error Continuation Option Undo is not supported',
+  },
+  KRY_SRV_ASYNC_NOT_SUPPORTED: {
+    reason: 'FeatureNotSupported',
+    message: 'asynchronous operations are not supported',
+  },
+  KRY_SRV_RESPONSE_TOO_LARGE: { reason: 'ResponseTooLarge', message: 'response exceeds Maximum Response Size' },
+  KRY_SRV_NO_PLACEHOLDER: { reason: 'MissingData', message: 'no Unique Identifier and the ID placeholder is empty' },
+  KRY_SRV_OPERATION_CONFLICT: { reason: 'GeneralFailure', message: 'operation registered twice' },
+  KRY_SRV_MISSING_PAYLOAD: { reason: 'InvalidMessage', message: 'request payload is missing' },
+  KRY_SRV_STOPPING: { reason: 'GeneralFailure', message: 'server is shutting down' },
+  KRY_SRV_UNSUPPORTED_MEDIA: { reason: 'InvalidMessage', message: 'unsupported content type' },
+  KRY_CLIENT_CLOSED: { reason: 'GeneralFailure', message: 'connection closed' },
+  KRY_CLIENT_TIMEOUT: { reason: 'GeneralFailure', message: 'request timed out' },
+  KRY_CLIENT_OPERATION_FAILED: { reason: 'GeneralFailure', message: 'operation failed' },
   // --- Generic -------------------------------------------------------------------------------------
   KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
 });

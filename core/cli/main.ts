@@ -14,7 +14,9 @@ export interface CliCommand {
 type CommandLoader = () => Promise<CliCommand>;
 
 /** Frozen name → loader map; a command module exports `command`. */
-export const COMMANDS: Readonly<Record<string, CommandLoader>> = Object.freeze({});
+export const COMMANDS: Readonly<Record<string, CommandLoader>> = Object.freeze({
+  init: async () => (await import('./commands/init.js')).command,
+});
 
 function usage(): string {
   return [
