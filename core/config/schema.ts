@@ -137,7 +137,7 @@ export const profileSchema = {
             required: ['module'],
             properties: {
               module: { type: 'string', minLength: 1 },
-              options: { type: 'object', default: {} },
+              options: { type: 'object' },
             },
           },
         ],
