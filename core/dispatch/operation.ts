@@ -77,6 +77,8 @@ export interface OperationDescriptor {
   readonly dependencies?: readonly string[];
   /** Extension tags (0x54xxxx) the operation's payloads use. */
   readonly tags?: readonly ExtensionTag[];
+  /** Object Types the operation handles (Query Objects reports the union over loaded plugins). */
+  readonly objectTypes?: readonly string[];
   /** Versions the operation is served in; default: every version the server answers. */
   readonly versions?: readonly KmipVersion[];
   handle(ctx: RequestContext, payload: StructureItem | undefined): Promise<OperationResult> | OperationResult;

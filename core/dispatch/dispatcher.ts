@@ -1,0 +1,415 @@
+/**
+ * The dispatcher: one request message in, one response message out, in the version the request
+ * was sent in. Header rules (KMIP 2.1 §6 / 1.4 §6), identity, permission, tenant scoping, the
+ * audit hook and error mapping happen here, once, for every operation.
+ */
+import type { Logger } from 'pino';
+import { hasPermission } from '../auth/identity.js';
+import type { Identity } from '../auth/identity.js';
+import type { CredentialVerifier, UsernamePasswordCredential } from '../auth/credentials.js';
+import { KryptonError, isKryptonError } from '../errors.js';
+import type { ResultReasonName } from '../errors.js';
+import { encodeResponseMessage, parseRequestMessage, versionOf } from '../messages/index.js';
+import type {
+  ProtocolVersion,
+  RequestBatchItem,
+  RequestMessage,
+  ResponseBatchItem,
+} from '../messages/index.js';
+import {
+  BatchErrorContinuationOption,
+  CredentialType,
+  KMIP_VERSIONS,
+  ResultReason,
+  ResultStatus,
+  Tag,
+  enumForTag,
+  operationByCode,
+} from '../spec/index.js';
+import type { KmipVersion } from '../spec/index.js';
+import { encodeTtlv } from '../ttlv/encoder.js';
+import { child, structure } from '../ttlv/tree.js';
+import type { StructureItem, TtlvItem } from '../ttlv/types.js';
+import type { IdPlaceholder, OperationResult, RequestContext, RequestServices } from './operation.js';
+import type { OperationRegistry } from './registry.js';
+
+export interface RequestOrigin {
+  readonly transport: 'ttlv' | 'https' | 'in-process';
+  readonly remoteAddress: string;
+  /** Identity proven by the TLS client certificate, if any. */
+  readonly peerIdentity: Identity | undefined;
+}
+
+export interface AuditRecord {
+  readonly time: Date;
+  readonly principal: string;
+  readonly tenant: string;
+  readonly transport: RequestOrigin['transport'];
+  readonly remoteAddress: string;
+  readonly operation: string;
+  readonly batchIndex: number;
+  readonly resultStatus: 'Success' | 'OperationFailed';
+  readonly resultReason?: ResultReasonName | string;
+}
+
+/** Called before the response leaves; a rejection fails the batch item (fail-closed). */
+export type AuditHook = (record: AuditRecord) => void | Promise<void>;
+
+export interface OperationObserver {
+  (operation: string, status: 'Success' | 'OperationFailed', seconds: number): void;
+}
+
+export interface DispatcherOptions {
+  registry: OperationRegistry;
+  log: Logger;
+  services: RequestServices;
+  maxBatchItems: number;
+  /** Server cap on a response, bytes of TTLV; the request's Maximum Response Size can only lower it. */
+  maxResponseBytes: number;
+  verifier?: CredentialVerifier | undefined;
+  credentialsRequired?: boolean;
+  audit?: AuditHook | undefined;
+  observe?: OperationObserver | undefined;
+  /** Versions answered; default all of 1.0–2.1. */
+  versions?: readonly KmipVersion[];
+}
+
+export interface DispatchResult {
+  readonly response: StructureItem;
+  /** The response encoded as TTLV (computed for the Maximum Response Size check). */
+  readonly ttlv: Buffer;
+  readonly version: KmipVersion;
+}
+
+interface ItemOutcome {
+  readonly item: ResponseBatchItem;
+  readonly failed: boolean;
+}
+
+const RESULT_REASON = enumForTag(Tag.ResultReason);
+
+/** Result Reason value for a version; a reason the version does not define degrades. */
+function reasonValue(name: string, version: KmipVersion): number {
+  const v = RESULT_REASON?.value(name, version);
+  if (v !== undefined) return v;
+  return name === 'UnsupportedProtocolVersion' ? ResultReason.InvalidMessage : ResultReason.GeneralFailure;
+}
+
+/** The version to answer a request in whose version is not served: nearest of the same major. */
+export function nearestVersion(
+  v: ProtocolVersion | undefined,
+  versions: readonly KmipVersion[],
+): KmipVersion {
+  const sorted = [...versions];
+  const lowest = sorted[0] ?? '1.0';
+  const highest = sorted[sorted.length - 1] ?? '2.1';
+  if (!v || !Number.isInteger(v.major)) return lowest;
+  const sameMajor = sorted.filter((s) => Number(s.split('.')[0]) === v.major);
+  if (sameMajor.length > 0) {
+    const below = sameMajor.filter((s) => Number(s.split('.')[1]) <= v.minor);
+    return (below[below.length - 1] ?? sameMajor[0]) as KmipVersion;
+  }
+  return v.major > Number(highest.split('.')[0]) ? highest : lowest;
+}
+
+/** Reads a Protocol Version out of a request that did not parse, to answer in it. */
+function sniffVersion(request: TtlvItem): ProtocolVersion | undefined {
+  const pv = child(child(request, Tag.RequestHeader), Tag.ProtocolVersion);
+  const major = child(pv, Tag.ProtocolVersionMajor);
+  const minor = child(pv, Tag.ProtocolVersionMinor);
+  if (major?.type === 'Integer' && minor?.type === 'Integer')
+    return { major: major.value, minor: minor.value };
+  return undefined;
+}
+
+function textOf(item: TtlvItem | undefined): string | undefined {
+  return item?.type === 'TextString' ? item.value : undefined;
+}
+
+/** The first Username and Password credential of the header (KMIP 2.1 §2.1.2). */
+function credentialOf(msg: RequestMessage): UsernamePasswordCredential | 'unsupported' | undefined {
+  const auth = msg.header.authentication?.[0];
+  if (!auth) return undefined;
+  const credential = child(auth, Tag.Credential);
+  const type = child(credential, Tag.CredentialType);
+  if (type?.type !== 'Enumeration' || type.value !== CredentialType.UsernameAndPassword) return 'unsupported';
+  const value = child(credential, Tag.CredentialValue);
+  const username = textOf(child(value, Tag.Username));
+  const password = textOf(child(value, Tag.Password)) ?? '';
+  if (username === undefined) return 'unsupported';
+  return { type: 'UsernameAndPassword', username, password };
+}
+
+function createPlaceholder(): IdPlaceholder {
+  let value: string | undefined;
+  return {
+    get: () => value,
+    set: (id) => {
+      value = id;
+    },
+  };
+}
+
+function toPayload(result: OperationResult): StructureItem | undefined {
+  if (result === undefined) return undefined;
+  if (Array.isArray(result)) return structure(Tag.ResponsePayload, result);
+  return result.tag === Tag.ResponsePayload ? result : structure(Tag.ResponsePayload, [result]);
+}
+
+export class Dispatcher {
+  private readonly versions: readonly KmipVersion[];
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.versions = opts.versions ?? KMIP_VERSIONS;
+  }
+
+  get supportedVersions(): readonly KmipVersion[] {
+    return this.versions;
+  }
+
+  /** Never throws: every failure becomes a response the client can read. */
+  async dispatch(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {
+    let msg: RequestMessage;
+    try {
+      msg = parseRequestMessage(request);
+    } catch (err) {
+      const version = this.answerVersion(sniffVersion(request));
+      const operation = child(child(request, Tag.BatchItem), Tag.Operation);
+      return this.failWhole(
+        version,
+        [{ operation: operation?.type === 'Enumeration' ? operation.value : undefined }],
+        err,
+      );
+    }
+    const requested = versionOf(msg.header.protocolVersion);
+    if (!requested || !this.versions.includes(requested)) {
+      const err = new KryptonError(
+        'KRY_MSG_BAD_VERSION',
+        `${msg.header.protocolVersion.major}.${msg.header.protocolVersion.minor}`,
+      );
+      return this.failWhole(this.answerVersion(msg.header.protocolVersion), msg.batchItems, err);
+    }
+    const version = requested;
+    const headerError = this.checkHeader(msg);
+    if (headerError) return this.failWhole(version, msg.batchItems, headerError);
+
+    let identity: Identity;
+    try {
+      identity = await this.authenticate(msg, origin);
+    } catch (err) {
+      return this.failWhole(version, msg.batchItems, err);
+    }
+
+    const placeholder = createPlaceholder();
+    const stopOnError =
+      (msg.header.batchErrorContinuationOption ?? BatchErrorContinuationOption.Stop) ===
+      BatchErrorContinuationOption.Stop;
+    const outcomes: ItemOutcome[] = [];
+    for (let index = 0; index < msg.batchItems.length; index++) {
+      const outcome = await this.runItem(
+        msg.batchItems[index] as RequestBatchItem,
+        index,
+        version,
+        identity,
+        placeholder,
+        origin,
+      );
+      outcomes.push(outcome);
+      // Stop: later items are not processed and not reported (KMIP 2.1 §6.1.4).
+      if (outcome.failed && stopOnError) break;
+    }
+    const limit = Math.min(msg.header.maximumResponseSize ?? Infinity, this.opts.maxResponseBytes);
+    return this.respond(
+      version,
+      outcomes.map((o) => o.item),
+      limit,
+    );
+  }
+
+  /** The answer to a message that could not be decoded at all. */
+  dispatchUndecodable(_request: TtlvItem, err: KryptonError): DispatchResult {
+    return this.failWhole(this.answerVersion(undefined), [], err);
+  }
+
+  private answerVersion(v: ProtocolVersion | undefined): KmipVersion {
+    const exact = v ? versionOf(v) : undefined;
+    return exact && this.versions.includes(exact) ? exact : nearestVersion(v, this.versions);
+  }
+
+  private checkHeader(msg: RequestMessage): KryptonError | undefined {
+    const h = msg.header;
+    if (h.asynchronousIndicator === true) return new KryptonError('KRY_SRV_ASYNC_NOT_SUPPORTED');
+    if (h.batchErrorContinuationOption === BatchErrorContinuationOption.Undo) {
+      return new KryptonError('KRY_SRV_UNDO_NOT_SUPPORTED');
+    }
+    if (msg.batchItems.length > this.opts.maxBatchItems) {
+      return new KryptonError('KRY_SRV_TOO_MANY_BATCH_ITEMS', `at most ${this.opts.maxBatchItems}`);
+    }
+    if (msg.batchItems.length > 1) {
+      const seen = new Set<string>();
+      for (const item of msg.batchItems) {
+        if (!item.uniqueBatchItemId) return new KryptonError('KRY_SRV_BATCH_ITEM_ID_MISSING');
+        const key = Buffer.from(item.uniqueBatchItemId).toString('hex');
+        if (seen.has(key)) return new KryptonError('KRY_SRV_BATCH_ITEM_ID_DUPLICATE');
+        seen.add(key);
+      }
+    }
+    return undefined;
+  }
+
+  private async authenticate(msg: RequestMessage, origin: RequestOrigin): Promise<Identity> {
+    const credential = credentialOf(msg);
+    const { verifier } = this.opts;
+    if (credential === 'unsupported')
+      throw new KryptonError('KRY_AUTH_BAD_CREDENTIAL', 'credential type not supported');
+    if (credential && verifier) {
+      const identity = await verifier.verify(credential, origin.peerIdentity);
+      if (!identity) throw new KryptonError('KRY_AUTH_BAD_CREDENTIAL');
+      return identity;
+    }
+    if (this.opts.credentialsRequired)
+      throw new KryptonError('KRY_AUTH_NO_IDENTITY', 'a Credential is required');
+    if (!origin.peerIdentity) throw new KryptonError('KRY_AUTH_NO_IDENTITY');
+    return origin.peerIdentity;
+  }
+
+  private async runItem(
+    item: RequestBatchItem,
+    index: number,
+    version: KmipVersion,
+    identity: Identity,
+    placeholder: IdPlaceholder,
+    origin: RequestOrigin,
+  ): Promise<ItemOutcome> {
+    const started = process.hrtime.bigint();
+    const descriptor = this.opts.registry.get(item.operation);
+    const opName =
+      descriptor?.name ?? operationByCode(item.operation)?.camel ?? `0x${item.operation.toString(16)}`;
+    const log = this.opts.log.child({ op: opName, principal: identity.principal, tenant: identity.tenant });
+    let payload: StructureItem | undefined;
+    let error: unknown;
+    try {
+      if (!descriptor || (descriptor.versions && !descriptor.versions.includes(version))) {
+        throw new KryptonError('KRY_SRV_OPERATION_NOT_SUPPORTED', opName);
+      }
+      if (!hasPermission(identity, descriptor.permission))
+        throw new KryptonError('KRY_AUTH_PERMISSION_DENIED', opName);
+      const ctx: RequestContext = {
+        identity,
+        tenant: identity.tenant,
+        protocolVersion: version,
+        placeholder,
+        log,
+        services: this.opts.services,
+        batchItem: item.uniqueBatchItemId ? { index, uniqueBatchItemId: item.uniqueBatchItemId } : { index },
+        registry: this.opts.registry,
+        transport: origin.transport,
+      };
+      payload = toPayload(await descriptor.handle(ctx, item.payload));
+    } catch (err) {
+      error = err;
+    }
+    let status: 'Success' | 'OperationFailed' = error === undefined ? 'Success' : 'OperationFailed';
+    let reason: string | undefined = error === undefined ? undefined : this.reasonOf(error, log);
+    if (this.opts.audit) {
+      try {
+        await this.opts.audit({
+          time: new Date(),
+          principal: identity.principal,
+          tenant: identity.tenant,
+          transport: origin.transport,
+          remoteAddress: origin.remoteAddress,
+          operation: opName,
+          batchIndex: index,
+          resultStatus: status,
+          ...(reason !== undefined && { resultReason: reason }),
+        });
+      } catch (auditErr) {
+        // Fail closed: no payload leaves without its audit record (SECURITY-CHECKLIST 32).
+        log.error({ err: (auditErr as Error).message }, 'audit record failed');
+        error = new KryptonError('KRY_INTERNAL', 'audit unavailable');
+        status = 'OperationFailed';
+        reason = 'GeneralFailure';
+        payload = undefined;
+      }
+    }
+    this.opts.observe?.(opName, status, Number(process.hrtime.bigint() - started) / 1e9);
+    const base: ResponseBatchItem = {
+      operation: item.operation,
+      ...(item.uniqueBatchItemId && { uniqueBatchItemId: item.uniqueBatchItemId }),
+      resultStatus: ResultStatus.Success,
+    };
+    if (error === undefined) return { item: { ...base, ...(payload && { payload }) }, failed: false };
+    return {
+      item: {
+        ...base,
+        resultStatus: ResultStatus.OperationFailed,
+        resultReason: reasonValue(reason ?? 'GeneralFailure', version),
+        resultMessage: this.messageOf(error),
+      },
+      failed: true,
+    };
+  }
+
+  private reasonOf(err: unknown, log: Logger): string {
+    if (isKryptonError(err)) return err.reason;
+    log.error({ err }, 'operation handler failed');
+    return 'GeneralFailure';
+  }
+
+  /** Coded errors carry a client-safe message; anything else is "internal error". */
+  private messageOf(err: unknown): string {
+    return isKryptonError(err) ? err.message : 'internal error';
+  }
+
+  private failWhole(
+    version: KmipVersion,
+    items: readonly { operation?: number | undefined; uniqueBatchItemId?: Uint8Array | undefined }[],
+    err: unknown,
+  ): DispatchResult {
+    const reason = isKryptonError(err) ? err.reason : 'GeneralFailure';
+    const message = this.messageOf(err);
+    if (!isKryptonError(err)) this.opts.log.error({ err }, 'request failed');
+    const list = items.length > 0 ? items : [{}];
+    const out: ResponseBatchItem[] = list.map((i) => ({
+      ...(i.operation !== undefined && { operation: i.operation }),
+      ...(i.uniqueBatchItemId && { uniqueBatchItemId: i.uniqueBatchItemId }),
+      resultStatus: ResultStatus.OperationFailed,
+      resultReason: reasonValue(reason, version),
+      resultMessage: message,
+    }));
+    return this.respond(version, out, this.opts.maxResponseBytes);
+  }
+
+  private respond(version: KmipVersion, items: ResponseBatchItem[], limit: number): DispatchResult {
+    const [major, minor] = version.split('.').map(Number) as [number, number];
+    const build = (batchItems: ResponseBatchItem[]) =>
+      encodeResponseMessage({
+        header: {
+          protocolVersion: { major, minor },
+          timeStamp: BigInt(Math.floor(Date.now() / 1000)),
+          batchCount: batchItems.length,
+        },
+        batchItems,
+      });
+    let response = build(items);
+    let ttlv = encodeTtlv(response);
+    if (ttlv.length > limit) {
+      // Maximum Response Size (KMIP 2.1 §6.1.23): items that carry a payload become Response Too Large.
+      const shrunk = items.map((i) =>
+        i.payload
+          ? {
+              ...(i.operation !== undefined && { operation: i.operation }),
+              ...(i.uniqueBatchItemId && { uniqueBatchItemId: i.uniqueBatchItemId }),
+              resultStatus: ResultStatus.OperationFailed,
+              resultReason: reasonValue('ResponseTooLarge', version),
+              resultMessage: new KryptonError('KRY_SRV_RESPONSE_TOO_LARGE').message,
+            }
+          : i,
+      );
+      response = build(shrunk);
+      ttlv = encodeTtlv(response);
+    }
+    return { response, ttlv, version };
+  }
+}
