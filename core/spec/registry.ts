@@ -22,6 +22,7 @@ import {
   versionInRange,
   versionsInRange,
 } from './versions.js';
+import { PKCS11_FUNCTIONS, PKCS11_RETURN_CODES } from './pkcs11.js';
 
 // ---- Tags ----------------------------------------------------------------------------------------
 
@@ -219,6 +220,15 @@ for (const [camel, name, tags, since, until] of ENUM_ROWS) {
   }
   enumsByName.set(camel, def);
   for (const tag of tags) enumsByTag.set(tag, def);
+}
+
+// PKCS#11 values are defined by reference to the PKCS#11 standard, not by a KMIP table.
+{
+  const fn = enumsByName.get('PKCS_11Function');
+  const rc = enumsByName.get('PKCS_11ReturnCode');
+  if (fn instanceof TableEnum) PKCS11_FUNCTIONS.forEach((name, i) => fn.add(i + 1, name, '2.0', null));
+  if (rc instanceof TableEnum)
+    for (const [value, name] of PKCS11_RETURN_CODES) rc.add(value, name, '2.0', null);
 }
 
 for (const [enumCamel, value, camel, since, until, emitted] of ENUM_ALIAS_ROWS) {

@@ -1,0 +1,2 @@
+export * from './message.js';
+export { readFields, nameOf, type FieldSpec, type FieldValues } from './fields.js';
