@@ -15,7 +15,10 @@ type CommandLoader = () => Promise<CliCommand>;
 
 /** Frozen name → loader map; a command module exports `command`. */
 export const COMMANDS: Readonly<Record<string, CommandLoader>> = Object.freeze({
+  convert: async () => (await import('./commands/convert.js')).command,
+  migrate: async () => (await import('./commands/migrate.js')).command,
   init: async () => (await import('./commands/init.js')).command,
+  serve: async () => (await import('./commands/serve.js')).command,
 });
 
 function usage(): string {

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { command as migrateCommand } from '../../core/cli/commands/migrate.js';
+import { isKryptonError } from '../../core/errors.js';
+import {
+  ObjectType,
+  State,
+  createStore,
+  migrateStore,
+  type KnexStore,
+  type LocateQuery,
+  type Store,
+  type StoreTuning,
+} from '../../storage-adapters/index.js';
+import { storeContractSuite, type StoreHarness } from './contract.js';
+
+async function sqliteHarness(): Promise<StoreHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'krypton-store-'));
+  const filename = join(dir, 'krypton.db');
+  const open = (tuning: StoreTuning = {}) => createStore({ adapter: 'sqlite', filename, ...tuning });
+  const store = await open();
+  const others: Store[] = [];
+  return {
+    store,
+    async openStore(tuning) {
+      const other = await open(tuning);
+      others.push(other);
+      return other;
+    },
+    async persistedBytes() {
+      const files = [filename, `${filename}-wal`, `${filename}-journal`];
+      const contents = await Promise.all(files.map((f) => readFile(f).catch(() => Buffer.alloc(0))));
+      return contents;
+    },
+    async close() {
+      await Promise.allSettled(others.map((s) => s.close()));
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+storeContractSuite('storage contract: sqlite', sqliteHarness);
+
+describe('sqlite adapter', () => {
+  it('database-file-is-in-wal-mode', async () => {
+    const harness = await sqliteHarness();
+    try {
+      const [file] = await harness.persistedBytes();
+      // The WAL journal mode is recorded in the file header: read and write versions 2.
+      assert.equal(file?.[18], 2);
+      assert.equal(file?.[19], 2);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('importing-the-store-loads-no-driver-until-chosen', async () => {
+    const index = fileURLToPath(new URL('../../storage-adapters/index.js', import.meta.url));
+    const script = `
+      import { createRequire } from 'node:module';
+      const mod = await import(${JSON.stringify(index)});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache);
+      const has = (name) => loaded().some((p) => p.includes('/node_modules/' + name + '/'));
+      const before = { pg: has('pg'), sqlite: has('better-sqlite3'), knex: has('knex') };
+      const store = await mod.createStore({ adapter: 'sqlite', filename: ':memory:' });
+      const after = { pg: has('pg'), sqlite: has('better-sqlite3') };
+      await store.close();
+      process.stdout.write(JSON.stringify({ before, after }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    assert.deepEqual(JSON.parse(stdout), {
+      before: { pg: false, sqlite: false, knex: false },
+      after: { pg: false, sqlite: true },
+    });
+  });
+
+  it('migrations-are-idempotent-and-refuse-a-newer-database', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'krypton-migrate-'));
+    const filename = join(dir, 'm.db');
+    try {
+      assert.deepEqual((await migrateStore({ adapter: 'sqlite', filename })).applied, [
+        '0001_managed_objects',
+      ]);
+      assert.deepEqual((await migrateStore({ adapter: 'sqlite', filename })).applied, []);
+      const raw = (await createStore({ adapter: 'sqlite', filename, migrate: false })) as KnexStore;
+      await raw
+        .knex('krypton_migrations')
+        .insert({ name: '9999_future', batch: 9, migration_time: new Date() });
+      await raw.close();
+      await assert.rejects(createStore({ adapter: 'sqlite', filename }), (err: unknown) => {
+        assert.ok(isKryptonError(err));
+        assert.equal(err.code, 'KRY_STORE_UNAVAILABLE');
+        assert.match(err.message, /9999_future/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('krypton-migrate-command-migrates-a-sqlite-file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'krypton-cli-'));
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const errWrite = process.stderr.write.bind(process.stderr);
+    try {
+      process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+      process.stderr.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stderr.write;
+      assert.equal(await migrateCommand.run(['--sqlite', join(dir, 'cli.db')]), 0);
+      assert.equal(await migrateCommand.run(['--sqlite', join(dir, 'cli.db')]), 0);
+      assert.equal(await migrateCommand.run([]), 2);
+      assert.equal(await migrateCommand.run(['--sqlite', 'a.db', '--postgres', 'postgres://x']), 2);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = errWrite;
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.match(out[0] ?? '', /applied: 0001_managed_objects/);
+    assert.match(out[1] ?? '', /up to date/);
+  });
+
+  it('locate-runs-on-indexes-not-a-table-scan', async () => {
+    const harness = await sqliteHarness();
+    try {
+      const store = harness.store as KnexStore;
+      const plan = async (query: LocateQuery) => {
+        const { sql, bindings } = store.locateStatement('t', query);
+        const rows = (await store.knex.raw(`explain query plan ${sql}`, bindings)) as { detail: string }[];
+        return rows.map((r) => r.detail).join('\n');
+      };
+      const queries: LocateQuery[] = [
+        { names: ['k'] },
+        { objectType: ObjectType.SymmetricKey, state: State.Active },
+        { cryptographicAlgorithm: 3, cryptographicLength: 256 },
+        { attributes: [{ name: 'x-app', value: 'a' }] },
+        { dates: { ActivationDate: { from: new Date(0), to: new Date() } } },
+        {},
+      ];
+      for (const query of queries) {
+        const detail = await plan(query);
+        // Every access to managed_objects goes through an index scoped to the tenant.
+        assert.doesNotMatch(detail, /SCAN (o|managed_objects)\b(?! USING)/, detail);
+        assert.match(detail, /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/, detail);
+      }
+    } finally {
+      await harness.close();
+    }
+  });
+});
