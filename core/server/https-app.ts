@@ -4,7 +4,7 @@
  * `POST /kmip` in TTLV (`application/octet-stream`), KMIP JSON (`application/json`) and KMIP XML
  * (`text/xml`, `application/xml`), answering in the encoding of the request.
  */
-import { fastify } from 'fastify';
+import { fastify, LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -73,7 +73,8 @@ export function createKmipApp(opts: KmipAppOptions): FastifyInstance {
     requestTimeout: opts.requestTimeoutMs,
     keepAliveTimeout: Math.min(opts.idleTimeoutMs, 72_000),
     connectionTimeout: opts.requestTimeoutMs,
-    disableRequestLogging: true,
+    // Per-request access lines off the hot path; the dispatcher logs what matters.
+    logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

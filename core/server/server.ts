@@ -95,11 +95,16 @@ export async function startServer(
     metrics,
     identify,
     handler: () => (body, encoding, peer, transport) =>
-      handleKmipMessage({ dispatcher: late.dispatcher as Dispatcher, maxDepth: limits.maxDepth }, body, encoding, {
-        transport,
-        remoteAddress: peer.remoteAddress,
-        peerIdentity: peer.peerIdentity,
-      }),
+      handleKmipMessage(
+        { dispatcher: late.dispatcher as Dispatcher, maxDepth: limits.maxDepth },
+        body,
+        encoding,
+        {
+          transport,
+          remoteAddress: peer.remoteAddress,
+          peerIdentity: peer.peerIdentity,
+        },
+      ),
   });
   registerDispatchPlugin(app, { registry, profile: config });
   const plugins = await loadOperationPlugins(app, config, log);
