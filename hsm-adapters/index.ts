@@ -16,8 +16,10 @@ export type HsmAdapterConfig =
   | ({ readonly adapter: 'software' } & SoftwareHsmOptions);
 
 export const hsmAdapterLoaders = Object.freeze({
-  pkcs11: async (config: Pkcs11HsmOptions): Promise<Hsm> => new (await import('./pkcs11.js')).Pkcs11Hsm(config),
-  yubihsm2: async (config: YubiHsmOptions): Promise<Hsm> => (await import('./yubihsm.js')).createYubiHsm(config),
+  pkcs11: async (config: Pkcs11HsmOptions): Promise<Hsm> =>
+    new (await import('./pkcs11.js')).Pkcs11Hsm(config),
+  yubihsm2: async (config: YubiHsmOptions): Promise<Hsm> =>
+    (await import('./yubihsm.js')).createYubiHsm(config),
   software: async (config: SoftwareHsmOptions): Promise<Hsm> =>
     new (await import('./software.js')).SoftwareHsm(config),
 });

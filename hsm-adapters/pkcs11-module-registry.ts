@@ -11,8 +11,9 @@
 import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { KryptonError } from '../core/errors.js';
+import type * as Pkcs11Namespace from 'pkcs11js';
 
-export type Pkcs11Js = typeof import('pkcs11js');
+export type Pkcs11Js = typeof Pkcs11Namespace;
 export type Pkcs11Library = InstanceType<Pkcs11Js['PKCS11']>;
 
 let binding: Pkcs11Js | undefined;

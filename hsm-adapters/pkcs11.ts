@@ -347,7 +347,10 @@ export class Pkcs11Hsm implements Hsm {
     if (this.#profile.dataEncryption === 'YUBICO_AES_CCM_WRAP') {
       const opened = await this.#ccmDecrypt(key, 'encrypt', toBuffer(ciphertext), 'decrypt');
       const digest = aadDigest(aad);
-      if (opened.length < AAD_DIGEST_BYTES || !timingSafeEqual(opened.subarray(0, AAD_DIGEST_BYTES), digest)) {
+      if (
+        opened.length < AAD_DIGEST_BYTES ||
+        !timingSafeEqual(opened.subarray(0, AAD_DIGEST_BYTES), digest)
+      ) {
         opened.fill(0);
         throw new KryptonError('KRY_CRYPTO_FAILURE', 'decrypt: authentication failed');
       }
@@ -474,7 +477,10 @@ export class Pkcs11Hsm implements Hsm {
         const value = values[i]?.value;
         const actual = value !== undefined && value.length > 0 && value[0] !== 0;
         if (actual !== want) {
-          throw new KryptonError('KRY_HSM_CONFIG', `HSM key ${label} does not have the attributes of a ${purpose} key`);
+          throw new KryptonError(
+            'KRY_HSM_CONFIG',
+            `HSM key ${label} does not have the attributes of a ${purpose} key`,
+          );
         }
       }
       return handle;
@@ -540,13 +546,19 @@ function findSlotByTokenLabel(library: Pkcs11Library, tokenLabel: string): Handl
       // A slot whose token vanished while listing is not ours.
     }
   }
-  if (matches.length > 1) throw new KryptonError('KRY_HSM_CONFIG', `several tokens are labelled ${tokenLabel}`);
+  if (matches.length > 1)
+    throw new KryptonError('KRY_HSM_CONFIG', `several tokens are labelled ${tokenLabel}`);
   const slot = matches[0];
   if (slot === undefined) throw new KryptonError('KRY_HSM_UNAVAILABLE', `no token labelled ${tokenLabel}`);
   return slot;
 }
 
-function checkMechanisms(library: Pkcs11Library, slot: Handle, required: readonly number[], preset: string): void {
+function checkMechanisms(
+  library: Pkcs11Library,
+  slot: Handle,
+  required: readonly number[],
+  preset: string,
+): void {
   const offered = new Set(library.C_GetMechanismList(slot));
   const missing = required.filter((m) => !offered.has(m));
   if (missing.length > 0) {

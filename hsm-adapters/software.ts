@@ -90,7 +90,10 @@ export class SoftwareHsm implements Hsm {
 
   async #open(): Promise<void> {
     if (process.env.NODE_ENV === 'production' && this.#opts.acknowledgeNotForProduction !== true) {
-      throw new KryptonError('KRY_HSM_CONFIG', 'the software HSM adapter is refused when NODE_ENV=production');
+      throw new KryptonError(
+        'KRY_HSM_CONFIG',
+        'the software HSM adapter is refused when NODE_ENV=production',
+      );
     }
     // Loudly, every time: this must never go unnoticed in a deployment.
     this.#log.warn({ hsm: 'software', production: false }, SOFTWARE_HSM_WARNING);
@@ -115,7 +118,10 @@ export class SoftwareHsm implements Hsm {
       this.#fileKey = await deriveFileKey(passphrase, kdf);
       this.#keys = new Map();
       await this.#save();
-      this.#log.info({ hsm: 'software', passphrase: describeSecretSource(this.#opts.passphrase) }, 'software HSM key file created');
+      this.#log.info(
+        { hsm: 'software', passphrase: describeSecretSource(this.#opts.passphrase) },
+        'software HSM key file created',
+      );
     } else {
       const { kdf, keys, fileKey } = await decodeFile(file, passphrase);
       this.#kdf = kdf;
@@ -200,13 +206,17 @@ export class SoftwareHsm implements Hsm {
 
   async decrypt(key: HsmKeyRef, ciphertext: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
     const stored = this.#usable(key, 'encrypt');
-    if (ciphertext.length < IV_BYTES + TAG_BYTES) throw new KryptonError('KRY_CRYPTO_FAILURE', 'ciphertext too short');
+    if (ciphertext.length < IV_BYTES + TAG_BYTES)
+      throw new KryptonError('KRY_CRYPTO_FAILURE', 'ciphertext too short');
     const input = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
     try {
       const decipher = createDecipheriv('aes-256-gcm', stored.key, input.subarray(0, IV_BYTES));
       if (aad !== undefined) decipher.setAAD(aad);
       decipher.setAuthTag(input.subarray(input.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(input.subarray(IV_BYTES, input.length - TAG_BYTES)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(input.subarray(IV_BYTES, input.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       throw new KryptonError('KRY_CRYPTO_FAILURE', 'decrypt: authentication failed');
     }
@@ -221,13 +231,15 @@ export class SoftwareHsm implements Hsm {
   }
 
   #store(): Map<string, StoredKey> {
-    if (this.#keys === undefined) throw new KryptonError('KRY_HSM_UNAVAILABLE', 'the HSM adapter is not open');
+    if (this.#keys === undefined)
+      throw new KryptonError('KRY_HSM_UNAVAILABLE', 'the HSM adapter is not open');
     return this.#keys;
   }
 
   #usable(key: HsmKeyRef, purpose: HsmKeyPurpose): StoredKey {
     const stored = this.#store().get(key.label);
-    if (stored === undefined) throw new KryptonError('KRY_HSM_KEY_NOT_FOUND', `no HSM key labelled ${key.label}`);
+    if (stored === undefined)
+      throw new KryptonError('KRY_HSM_KEY_NOT_FOUND', `no HSM key labelled ${key.label}`);
     if (stored.purpose !== purpose || key.purpose !== purpose) {
       throw new KryptonError('KRY_HSM_REFUSED', `key ${key.label} is not a ${purpose} key`);
     }
@@ -294,8 +306,12 @@ function checkKdf(kdf: Omit<KdfParams, 'salt'>): void {
 function deriveFileKey(passphrase: string, kdf: KdfParams): Promise<Buffer> {
   const N = 2 ** kdf.log2N;
   return new Promise((resolve, reject) => {
-    scrypt(passphrase, kdf.salt, KEY_BYTES, { N, r: kdf.r, p: kdf.p, maxmem: 256 * N * kdf.r + 1024 * 1024 }, (err, key) =>
-      err ? reject(new KryptonError('KRY_HSM_CONFIG', 'scrypt failed')) : resolve(key),
+    scrypt(
+      passphrase,
+      kdf.salt,
+      KEY_BYTES,
+      { N, r: kdf.r, p: kdf.p, maxmem: 256 * N * kdf.r + 1024 * 1024 },
+      (err, key) => (err ? reject(new KryptonError('KRY_HSM_CONFIG', 'scrypt failed')) : resolve(key)),
     );
   });
 }
@@ -308,7 +324,8 @@ async function decodeFile(
     throw new KryptonError('KRY_HSM_CONFIG', 'the software HSM key file is not recognised');
   }
   let o = MAGIC.length;
-  if (file[o++] !== VERSION) throw new KryptonError('KRY_HSM_CONFIG', 'software HSM key file version unsupported');
+  if (file[o++] !== VERSION)
+    throw new KryptonError('KRY_HSM_CONFIG', 'software HSM key file version unsupported');
   const kdfHead = { log2N: file[o++] ?? 0, r: file[o++] ?? 0, p: file[o++] ?? 0 };
   checkKdf(kdfHead);
   const kdf: KdfParams = { ...kdfHead, salt: Buffer.from(file.subarray(o, o + SALT_BYTES)) };
@@ -327,7 +344,10 @@ async function decodeFile(
   } catch {
     fileKey.fill(0);
     // Same answer for a wrong passphrase and a modified file.
-    throw new KryptonError('KRY_HSM_REFUSED', 'the software HSM passphrase is wrong or the key file was modified');
+    throw new KryptonError(
+      'KRY_HSM_REFUSED',
+      'the software HSM passphrase is wrong or the key file was modified',
+    );
   }
   try {
     return { kdf, keys: decodeEntries(plain), fileKey };

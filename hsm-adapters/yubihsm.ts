@@ -68,7 +68,10 @@ export function yubiHsmModuleConfig(opts: {
   timeoutSeconds?: number;
 }): string {
   if (!CONNECTOR_URL.test(opts.connectorUrl)) {
-    throw new KryptonError('KRY_HSM_CONFIG', 'YubiHSM connector URL must be http(s)://host[:port] or yhusb://');
+    throw new KryptonError(
+      'KRY_HSM_CONFIG',
+      'YubiHSM connector URL must be http(s)://host[:port] or yhusb://',
+    );
   }
   const lines = [`connector = ${opts.connectorUrl}`];
   if (opts.connectorCaCert !== undefined) {
@@ -145,7 +148,10 @@ export function yubiHsm2Options(opts: YubiHsmOptions): Pkcs11HsmOptions {
       // The module reads its configuration once, at C_Initialize.
       if (isPkcs11ModuleLoaded(modulePath)) {
         if (appliedConfig !== config) {
-          throw new KryptonError('KRY_HSM_CONFIG', 'the YubiHSM module is already initialised with another connector');
+          throw new KryptonError(
+            'KRY_HSM_CONFIG',
+            'the YubiHSM module is already initialised with another connector',
+          );
         }
         return;
       }

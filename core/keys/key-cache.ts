@@ -47,7 +47,8 @@ export class UnwrappedKeyCache {
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.ttlMs = opts.ttlMs ?? 300_000;
     this.#now = opts.now ?? Date.now;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new RangeError('maxEntries must be >= 1');
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1)
+      throw new RangeError('maxEntries must be >= 1');
     if (!(this.ttlMs > 0)) throw new RangeError('ttlMs must be > 0');
   }
 

@@ -152,7 +152,10 @@ export class KeyHierarchy {
         this.#cutRoot(err);
         return false;
       }
-      this.#log.warn({ root: this.#rootLabel, code: codeOf(err) }, 'L1 root key probe failed: HSM unreachable');
+      this.#log.warn(
+        { root: this.#rootLabel, code: codeOf(err) },
+        'L1 root key probe failed: HSM unreachable',
+      );
       return this.#rootAvailable;
     }
   }
@@ -197,7 +200,12 @@ export class KeyHierarchy {
       key.fill(0);
       throw err;
     }
-    const id = await this.#records.insertKey({ level: 'L2', tenant, wrapped, wrappingKeyId: this.#rootLabel });
+    const id = await this.#records.insertKey({
+      level: 'L2',
+      tenant,
+      wrapped,
+      wrappingKeyId: this.#rootLabel,
+    });
     this.#cacheNew({ id, level: 'L2', tenant, parentId: this.#rootLabel, key });
     this.#log.info({ keyId: id, level: 'L2', tenant }, 'tenant key created');
     return id;
@@ -237,7 +245,10 @@ export class KeyHierarchy {
     const key = unwrapKeyRfc5649(l3.key, wrapped);
     if (l3.replacementId === undefined) return { key };
     try {
-      return { key, rewrapped: await this.wrapUnderL3(await this.#currentSuccessor(l3.replacementId, 'L3'), key) };
+      return {
+        key,
+        rewrapped: await this.wrapUnderL3(await this.#currentSuccessor(l3.replacementId, 'L3'), key),
+      };
     } catch (err) {
       key.fill(0);
       throw err;
@@ -276,7 +287,12 @@ export class KeyHierarchy {
     const usable = usableRecord(record, l4Id, 'L4', 'process');
     const { key, rewrapped } = await this.unwrapUnderL3(usable.wrappingKeyId, usable.wrapped);
     if (rewrapped !== undefined) {
-      await this.#records.updateWrapping(l4Id, rewrapped.wrapped, rewrapped.wrappingKeyId, usable.wrappingKeyId);
+      await this.#records.updateWrapping(
+        l4Id,
+        rewrapped.wrapped,
+        rewrapped.wrappingKeyId,
+        usable.wrappingKeyId,
+      );
     }
     return key;
   }
@@ -307,7 +323,12 @@ export class KeyHierarchy {
       key.fill(0);
       throw err;
     }
-    const newId = await this.#records.insertReplacement(id, { level: old.level, tenant: old.tenant, wrapped, wrappingKeyId });
+    const newId = await this.#records.insertReplacement(id, {
+      level: old.level,
+      tenant: old.tenant,
+      wrapped,
+      wrappingKeyId,
+    });
     this.invalidate(id);
     if (old.level === 'L4') key.fill(0);
     else this.#cacheNew({ id: newId, level: old.level, tenant: old.tenant, parentId: wrappingKeyId, key });
@@ -371,7 +392,8 @@ export class KeyHierarchy {
       }
     } else {
       const parent = await this.#use(usable.wrappingKeyId, 'L2', 'process');
-      if (parent.tenant !== usable.tenant) throw new KryptonError('KRY_KEY_UNUSABLE', 'key chain crosses tenants');
+      if (parent.tenant !== usable.tenant)
+        throw new KryptonError('KRY_KEY_UNUSABLE', 'key chain crosses tenants');
       key = unwrapKeyRfc5649(parent.key, usable.wrapped);
       if (parent.replacementId !== undefined) {
         try {
@@ -417,7 +439,8 @@ export class KeyHierarchy {
     let current = id;
     for (let hops = 0; hops < 64; hops++) {
       const record = await this.#records.getKeyRecord(current);
-      if (record === undefined || record.level !== level) throw new KryptonError('KRY_KEY_UNUSABLE', 'key not found');
+      if (record === undefined || record.level !== level)
+        throw new KryptonError('KRY_KEY_UNUSABLE', 'key not found');
       if (record.replacementId === undefined) {
         usableRecord(record, current, level, 'protect');
         return current;
@@ -485,7 +508,11 @@ function usableRecord(
   if (level !== undefined && record.level !== level) {
     throw new KryptonError('KRY_KEY_WRONG_LEVEL', `expected an ${level} key`);
   }
-  if (record.wrapped === undefined || record.state === 'Destroyed' || record.state === 'DestroyedCompromised') {
+  if (
+    record.wrapped === undefined ||
+    record.state === 'Destroyed' ||
+    record.state === 'DestroyedCompromised'
+  ) {
     throw new KryptonError('KRY_KEY_UNUSABLE', 'key is destroyed');
   }
   checkUsage(record, record.level, usage);

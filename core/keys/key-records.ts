@@ -9,12 +9,7 @@ export type KeyLevel = 'L2' | 'L3' | 'L4';
 
 /** KMIP 2.1 §3.40 State. */
 export type KeyState =
-  | 'PreActive'
-  | 'Active'
-  | 'Deactivated'
-  | 'Compromised'
-  | 'Destroyed'
-  | 'DestroyedCompromised';
+  'PreActive' | 'Active' | 'Deactivated' | 'Compromised' | 'Destroyed' | 'DestroyedCompromised';
 
 export interface KeyRecord {
   readonly id: string;
@@ -56,7 +51,12 @@ export interface KeyRecordSink {
    * Lazy re-wrap: replaces the wrapped material of `id` only if it is still wrapped under
    * `expectedWrappingKeyId` (compare-and-set; a concurrent re-wrap wins). Returns whether it wrote.
    */
-  updateWrapping(id: string, wrapped: Uint8Array, wrappingKeyId: string, expectedWrappingKeyId: string): Promise<boolean>;
+  updateWrapping(
+    id: string,
+    wrapped: Uint8Array,
+    wrappingKeyId: string,
+    expectedWrappingKeyId: string,
+  ): Promise<boolean>;
 }
 
 export type KeyRecordStore = KeyRecordSource & KeyRecordSink;

@@ -96,7 +96,10 @@ export function hsmContractSuite(
       await rejectsWith(hsm.wrapKey(root, Buffer.alloc(0)), 'KRY_CRYPTO_FAILURE');
       await rejectsWith(hsm.wrapKey(root, Buffer.alloc(8)), 'KRY_CRYPTO_FAILURE');
       await rejectsWith(hsm.wrapKey(root, Buffer.alloc(33)), 'KRY_CRYPTO_FAILURE');
-      await rejectsWith(hsm.wrapKey(root, Buffer.alloc(hsm.mechanisms().maxWrapInputBytes + 1)), 'KRY_CRYPTO_FAILURE');
+      await rejectsWith(
+        hsm.wrapKey(root, Buffer.alloc(hsm.mechanisms().maxWrapInputBytes + 1)),
+        'KRY_CRYPTO_FAILURE',
+      );
     });
 
     test('unwrap-rejects-modified-wrapped-bytes', async () => {

@@ -12,7 +12,11 @@ import { KeyHierarchy } from '../../core/keys/key-hierarchy.js';
 import { unwrapKeyRfc5649, wrapKeyRfc5649 } from '../../core/keys/aes-key-wrap.js';
 import { acquirePkcs11Module, pkcs11js } from '../../hsm-adapters/pkcs11-module-registry.js';
 import { Pkcs11Hsm } from '../../hsm-adapters/pkcs11.js';
-import { provisionSoftHsmToken, softHsmAvailable, type SoftHsmToken } from '../../hsm-adapters/softhsm-token.js';
+import {
+  provisionSoftHsmToken,
+  softHsmAvailable,
+  type SoftHsmToken,
+} from '../../hsm-adapters/softhsm-token.js';
 import { MemoryKeyRecords } from '../core/keys/memory-key-records.js';
 import { hsmContractSuite, rejectsWith } from './contract.js';
 import { captureLogger } from './log-capture.js';
@@ -24,10 +28,16 @@ const TOKEN_LABEL = 'krypton-test';
 const available = await softHsmAvailable();
 let token: SoftHsmToken | undefined;
 if (available) {
-  token = await provisionSoftHsmToken({ tokenLabel: TOKEN_LABEL, userPin: PIN_SENTINEL, soPin: 'so-pin-8472' });
+  token = await provisionSoftHsmToken({
+    tokenLabel: TOKEN_LABEL,
+    userPin: PIN_SENTINEL,
+    soPin: 'so-pin-8472',
+  });
   process.env.KRYPTON_TEST_SOFTHSM_PIN = PIN_SENTINEL;
 }
-const skip = available ? false : 'SoftHSM2 is not installed: apt-get install softhsm2 (Debian package softhsm2)';
+const skip = available
+  ? false
+  : 'SoftHSM2 is not installed: apt-get install softhsm2 (Debian package softhsm2)';
 
 test('softhsm2-is-installed-when-running-in-ci', { skip: !inCI }, () => {
   assert.ok(available, 'CI must install softhsm2 (.ci/run): the SoftHSM suite may not be skipped in CI');
@@ -54,7 +64,9 @@ hsmContractSuite('pkcs11 on SoftHSM2', async () => ({ hsm: adapter() }), { skip 
 function rawSession() {
   const p11 = pkcs11js();
   const { library } = acquirePkcs11Module(token!.modulePath);
-  const slot = library.C_GetSlotList(true).find((s) => library.C_GetTokenInfo(s).label.trim() === TOKEN_LABEL)!;
+  const slot = library
+    .C_GetSlotList(true)
+    .find((s) => library.C_GetTokenInfo(s).label.trim() === TOKEN_LABEL)!;
   const session = library.C_OpenSession(slot, p11.CKF_SERIAL_SESSION | p11.CKF_RW_SESSION);
   try {
     library.C_Login(session, p11.CKU_USER, PIN_SENTINEL);
@@ -127,7 +139,11 @@ describe('pkcs11 adapter on SoftHSM2', { skip }, () => {
         p11.CKA_DERIVE,
       ];
       const values = library
-        .C_GetAttributeValue(session, handle!, flags.map((type) => ({ type })))
+        .C_GetAttributeValue(
+          session,
+          handle!,
+          flags.map((type) => ({ type })),
+        )
         .map((a) => a.value[0] === 1);
       assert.deepEqual(values, [true, false, true, true, true, true, true, false, false, false, false]);
       const [len, type] = library.C_GetAttributeValue(session, handle!, [
@@ -136,7 +152,10 @@ describe('pkcs11 adapter on SoftHSM2', { skip }, () => {
       ]);
       assert.equal(len!.value.readUInt32LE(0), 32);
       assert.equal(type!.value.readUInt32LE(0), p11.CKK_AES);
-      assert.throws(() => library.C_GetAttributeValue(session, handle!, [{ type: p11.CKA_VALUE }]), /CKR_ATTRIBUTE_SENSITIVE/);
+      assert.throws(
+        () => library.C_GetAttributeValue(session, handle!, [{ type: p11.CKA_VALUE }]),
+        /CKR_ATTRIBUTE_SENSITIVE/,
+      );
     } finally {
       close();
     }
@@ -152,12 +171,19 @@ describe('pkcs11 adapter on SoftHSM2', { skip }, () => {
     await hsm.open();
     const other = adapter({ sessionPoolSize: 1 });
     await other.open();
-    assert.equal(acquirePkcs11Module(token!.modulePath).library, acquirePkcs11Module(token!.modulePath).library);
+    assert.equal(
+      acquirePkcs11Module(token!.modulePath).library,
+      acquirePkcs11Module(token!.modulePath).library,
+    );
     const root = await hsm.findOrCreateRootKey('shared-root');
     const wrapped = await hsm.wrapKey(root, Buffer.alloc(32, 4));
     assert.deepEqual(await other.unwrapKey(root, wrapped), Buffer.alloc(32, 4));
     await other.close();
-    assert.deepEqual(await hsm.unwrapKey(root, wrapped), Buffer.alloc(32, 4), 'closing one adapter leaves the other working');
+    assert.deepEqual(
+      await hsm.unwrapKey(root, wrapped),
+      Buffer.alloc(32, 4),
+      'closing one adapter leaves the other working',
+    );
   });
 
   test('token-is-found-by-label-and-an-unknown-label-fails-clearly', async () => {
@@ -213,7 +239,11 @@ describe('pkcs11 adapter on SoftHSM2', { skip }, () => {
     keys.invalidate(l3);
     const l2 = [...records.records.values()].find((r) => r.level === 'L2')!;
     keys.invalidate(l2.id);
-    assert.deepEqual((await keys.unwrapUnderL3(l3, wrapped)).key, Buffer.alloc(32, 2), 'cold chain L1→L2→L3 through SoftHSM');
+    assert.deepEqual(
+      (await keys.unwrapUnderL3(l3, wrapped)).key,
+      Buffer.alloc(32, 2),
+      'cold chain L1→L2→L3 through SoftHSM',
+    );
 
     await hsm.destroyKey({ label: 'hierarchy-l1', purpose: 'wrap' });
     assert.equal(await keys.checkRoot(), false);

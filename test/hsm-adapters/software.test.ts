@@ -27,7 +27,12 @@ hsmContractSuite('software', async () => {
 
 test('software-hsm-warns-loudly-at-open-that-it-is-not-for-production', async () => {
   const { logger, text } = captureLogger();
-  const hsm = new SoftwareHsm({ path: join(dir, 'warn.bin'), passphrase: { value: 'pw' }, scrypt: FAST_SCRYPT, logger });
+  const hsm = new SoftwareHsm({
+    path: join(dir, 'warn.bin'),
+    passphrase: { value: 'pw' },
+    scrypt: FAST_SCRYPT,
+    logger,
+  });
   await hsm.open();
   await hsm.close();
   const warning = text()
@@ -122,7 +127,12 @@ test('software-hsm-reads-the-passphrase-from-env-or-file-and-never-logs-it', asy
   const { logger, text } = captureLogger();
   process.env.KRYPTON_TEST_SW_PASSPHRASE = sentinel;
   const path = join(dir, 'sentinel.bin');
-  const viaEnv = new SoftwareHsm({ path, passphrase: { env: 'KRYPTON_TEST_SW_PASSPHRASE' }, scrypt: FAST_SCRYPT, logger });
+  const viaEnv = new SoftwareHsm({
+    path,
+    passphrase: { env: 'KRYPTON_TEST_SW_PASSPHRASE' },
+    scrypt: FAST_SCRYPT,
+    logger,
+  });
   await viaEnv.open();
   const root = await viaEnv.findOrCreateRootKey('sentinel-root');
   const wrapped = await viaEnv.wrapKey(root, Buffer.alloc(32, 5));
@@ -130,10 +140,16 @@ test('software-hsm-reads-the-passphrase-from-env-or-file-and-never-logs-it', asy
   await writeFile(join(dir, 'pass.txt'), `${sentinel}\n`);
   const viaFile = new SoftwareHsm({ path, passphrase: { file: join(dir, 'pass.txt') }, logger });
   await viaFile.open();
-  await rejectsWith(viaFile.unwrapKey(root, Buffer.concat([wrapped.subarray(1), Buffer.alloc(1)])), 'KRY_CRYPTO_FAILURE');
+  await rejectsWith(
+    viaFile.unwrapKey(root, Buffer.concat([wrapped.subarray(1), Buffer.alloc(1)])),
+    'KRY_CRYPTO_FAILURE',
+  );
   await viaFile.close();
   delete process.env.KRYPTON_TEST_SW_PASSPHRASE;
   assert.ok(text().length > 0);
   assert.ok(!text().includes(sentinel), 'the passphrase never reaches the log');
-  await rejectsWith(new SoftwareHsm({ path, passphrase: { env: 'KRYPTON_TEST_UNSET_VAR' } }).open(), 'KRY_HSM_CONFIG');
+  await rejectsWith(
+    new SoftwareHsm({ path, passphrase: { env: 'KRYPTON_TEST_UNSET_VAR' } }).open(),
+    'KRY_HSM_CONFIG',
+  );
 });
