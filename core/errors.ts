@@ -75,6 +75,10 @@ export const ERRORS = define({
   KRY_MSG_WRONG_TYPE: { reason: 'InvalidMessage', message: 'a field has the wrong item type' },
   KRY_MSG_REPEATED_FIELD: { reason: 'InvalidMessage', message: 'a single-valued field is repeated' },
   KRY_MSG_UNEXPECTED_FIELD: { reason: 'InvalidMessage', message: 'unexpected field' },
+  KRY_MSG_UNDEFINED_ENUM: {
+    reason: 'InvalidField',
+    message: 'enumeration value is not defined for this field',
+  },
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
   KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
@@ -136,8 +140,14 @@ export const ERRORS = define({
     reason: 'FeatureNotSupported',
     message: 'asynchronous operations are not supported',
   },
-  KRY_SRV_RESPONSE_TOO_LARGE: { reason: 'ResponseTooLarge', message: 'response exceeds Maximum Response Size' },
-  KRY_SRV_NO_PLACEHOLDER: { reason: 'MissingData', message: 'no Unique Identifier and the ID placeholder is empty' },
+  KRY_SRV_RESPONSE_TOO_LARGE: {
+    reason: 'ResponseTooLarge',
+    message: 'response exceeds Maximum Response Size',
+  },
+  KRY_SRV_NO_PLACEHOLDER: {
+    reason: 'MissingData',
+    message: 'no Unique Identifier and the ID placeholder is empty',
+  },
   KRY_SRV_OPERATION_CONFLICT: { reason: 'GeneralFailure', message: 'operation registered twice' },
   KRY_SRV_MISSING_PAYLOAD: { reason: 'InvalidMessage', message: 'request payload is missing' },
   KRY_SRV_STOPPING: { reason: 'GeneralFailure', message: 'server is shutting down' },
@@ -145,6 +155,20 @@ export const ERRORS = define({
   KRY_CLIENT_CLOSED: { reason: 'GeneralFailure', message: 'connection closed' },
   KRY_CLIENT_TIMEOUT: { reason: 'GeneralFailure', message: 'request timed out' },
   KRY_CLIENT_OPERATION_FAILED: { reason: 'GeneralFailure', message: 'operation failed' },
+  KRY_CLIENT_HTTP_STATUS: {
+    reason: 'GeneralFailure',
+    message: 'HTTP transport answered with an error status',
+  },
+  KRY_CLIENT_NO_COMMON_VERSION: {
+    reason: 'UnsupportedProtocolVersion',
+    message: 'no protocol version in common with the server',
+  },
+  KRY_CLIENT_BAD_ARGUMENT: { reason: 'InvalidField', message: 'invalid client argument' },
+  KRY_CLIENT_POOL_CLOSED: { reason: 'GeneralFailure', message: 'connection pool is closed' },
+  KRY_CONFORMANCE_BAD_CASE: { reason: 'InvalidMessage', message: 'test-case file cannot be replayed' },
+  KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
+  KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
+  KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },
   // --- Generic -------------------------------------------------------------------------------------
   KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
 });
