@@ -1,0 +1,301 @@
+/**
+ * The benchmark's scenarios, as data: a name, the server that answers (Krypton, the echo
+ * baseline or PyKMIP), the transport, the connection count, and an operation builder that runs
+ * once (setup requests, e.g. creating the key to encrypt under) and returns the measured
+ * iteration. Adding a scenario when an operation lands is one entry here.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeResponseMessage } from '../../core/messages/index.js';
+import { Operation, ResultStatus, Tag } from '../../core/spec/index.js';
+import type { KmipVersion } from '../../core/spec/index.js';
+import { byteString, structure, textString } from '../../core/ttlv/tree.js';
+import type { TtlvItem } from '../../core/ttlv/types.js';
+import type { KmipChannel } from '../load/channels.js';
+import type { Iteration } from '../load/generator.js';
+import {
+  cipherRequest,
+  createAes256Request,
+  discoverVersionsRequest,
+  expectSuccess,
+  queryRequest,
+  uidRequest,
+  uniqueIdentifierOf,
+} from './requests.js';
+
+export type ServerKind = 'krypton' | 'echo' | 'pykmip';
+
+export interface SetupContext {
+  /** A channel to the scenario's server for unmeasured setup requests. */
+  readonly channel: KmipChannel;
+  readonly server: ServerKind;
+}
+
+/** Runs once before the warm-up; returns the measured iteration. Throws ScenarioSkip to skip. */
+export type OperationBuilder = (setup: SetupContext) => Promise<Iteration>;
+
+/** What the echo server answers with, given a channel to Krypton to capture a real response. */
+export type EchoReply = (krypton: () => Promise<KmipChannel>) => Promise<TtlvItem>;
+
+export interface LoadScenario {
+  readonly kind: 'load';
+  /** Unique, stable: results and targets refer to it. */
+  readonly name: string;
+  readonly group: 'transport' | 'gateway' | 'core' | 'mixed' | 'pykmip';
+  readonly title: string;
+  readonly server: ServerKind;
+  readonly transport: 'ttlv' | 'https';
+  readonly connections: number;
+  /** Requests in flight per connection; default the --pipeline flag (PyKMIP: always 1). */
+  readonly pipeline?: number;
+  readonly echoReply?: EchoReply;
+  readonly operation: OperationBuilder;
+}
+
+export interface IdleScenario {
+  readonly kind: 'idle-connections';
+  readonly name: string;
+  readonly group: 'memory';
+  readonly title: string;
+  readonly server: 'krypton';
+  readonly connections: number;
+}
+
+export type Scenario = LoadScenario | IdleScenario;
+
+/** The same request every time; the response must be Success. */
+function fixedRequest(request: TtlvItem, what: string): OperationBuilder {
+  return async ({ channel }) => {
+    expectSuccess(await channel.send(request), what); // setup probe: skips cleanly if unsupported
+    return async (ch) => {
+      expectSuccess(await ch.send(request), what);
+    };
+  };
+}
+
+/** Create, Get and Destroy of an AES-256 key, one after the other: one iteration. */
+function createGetDestroy(version: KmipVersion): OperationBuilder {
+  const create = createAes256Request(version);
+  return async ({ channel }) => {
+    const probe = uniqueIdentifierOf(expectSuccess(await channel.send(create), 'Create'), 'Create');
+    expectSuccess(await channel.send(uidRequest(version, Operation.Get, probe)), 'Get');
+    expectSuccess(await channel.send(uidRequest(version, Operation.Destroy, probe)), 'Destroy');
+    return async (ch) => {
+      const uid = uniqueIdentifierOf(expectSuccess(await ch.send(create), 'Create'), 'Create');
+      expectSuccess(await ch.send(uidRequest(version, Operation.Get, uid)), 'Get');
+      expectSuccess(await ch.send(uidRequest(version, Operation.Destroy, uid)), 'Destroy');
+    };
+  };
+}
+
+/** Encrypt (wrap) a 32-byte DEK under a key created in setup; Decrypt its own result. */
+function dekCipher(version: KmipVersion, operation: 'Encrypt' | 'Decrypt'): OperationBuilder {
+  return async ({ channel }) => {
+    const uid = uniqueIdentifierOf(
+      expectSuccess(await channel.send(createAes256Request(version)), 'Create'),
+      'Create',
+    );
+    const dek = randomBytes(32);
+    const encrypt = cipherRequest(version, Operation.Encrypt, uid, dek);
+    const wrapped = expectSuccess(await channel.send(encrypt), 'Encrypt');
+    if (operation === 'Encrypt') return fixedRequest(encrypt, 'Encrypt')({ channel, server: 'krypton' });
+    const data = wrapped?.value.find((i) => i.tag === Tag.Data);
+    if (data?.type !== 'ByteString') throw new Error('Encrypt: no Data in the response');
+    return fixedRequest(
+      cipherRequest(version, Operation.Decrypt, uid, data.value),
+      'Decrypt',
+    )({ channel, server: 'krypton' });
+  };
+}
+
+/** The size of Krypton's answer to Encrypt of a 32-byte DEK: Unique Identifier + 40 bytes. */
+const echoEncryptReply: EchoReply = () =>
+  Promise.resolve(
+    encodeResponseMessage({
+      header: {
+        protocolVersion: { major: 2, minor: 1 },
+        timeStamp: BigInt(Math.floor(Date.now() / 1000)),
+        batchCount: 1,
+      },
+      batchItems: [
+        {
+          operation: Operation.Encrypt,
+          resultStatus: ResultStatus.Success,
+          payload: structure(Tag.ResponsePayload, [
+            textString(Tag.UniqueIdentifier, '00000000-0000-4000-8000-000000000000'),
+            byteString(Tag.Data, new Uint8Array(40)),
+          ]),
+        },
+      ],
+    }),
+  );
+
+/** Krypton's own Query response, captured once, so the echo reply has its exact size. */
+const echoQueryReply: EchoReply = async (krypton) => {
+  const channel = await krypton();
+  try {
+    return await channel.send(queryRequest('2.1'));
+  } finally {
+    await channel.close();
+  }
+};
+
+const ECHO_ENCRYPT_REQUEST = cipherRequest(
+  '2.1',
+  Operation.Encrypt,
+  '00000000-0000-4000-8000-000000000000',
+  new Uint8Array(32),
+);
+
+function at(
+  connections: readonly number[],
+  make: (c: number) => Omit<LoadScenario, 'kind' | 'connections' | 'name'> & { name: string },
+): LoadScenario[] {
+  return connections.map((c) => ({
+    kind: 'load' as const,
+    ...make(c),
+    name: `${make(c).name}/c${c}`,
+    connections: c,
+  }));
+}
+
+const BOTH = [1, 16] as const;
+
+export const SCENARIOS: readonly Scenario[] = Object.freeze([
+  // Transport: the echo upper bound beside the cheapest Krypton operations.
+  ...at(BOTH, (c) => ({
+    name: 'echo/query-size',
+    group: 'transport',
+    title: `echo server, Query-sized frames, ${c} conn`,
+    server: 'echo',
+    transport: 'ttlv',
+    echoReply: echoQueryReply,
+    operation: fixedRequest(queryRequest('2.1'), 'Query (echo)'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'echo/encrypt-size',
+    group: 'transport',
+    title: `echo server, Encrypt-sized frames, ${c} conn`,
+    server: 'echo',
+    transport: 'ttlv',
+    echoReply: echoEncryptReply,
+    operation: fixedRequest(ECHO_ENCRYPT_REQUEST, 'Encrypt (echo)'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/discover-versions',
+    group: 'transport',
+    title: `Krypton DiscoverVersions, TTLV/mTLS, ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    operation: fixedRequest(discoverVersionsRequest('2.1'), 'DiscoverVersions'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/query',
+    group: 'transport',
+    title: `Krypton Query, TTLV/mTLS, ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    operation: fixedRequest(queryRequest('2.1'), 'Query'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-https/discover-versions',
+    group: 'transport',
+    title: `Krypton DiscoverVersions, HTTPS POST /kmip, ${c} conn`,
+    server: 'krypton',
+    transport: 'https',
+    operation: fixedRequest(discoverVersionsRequest('2.1'), 'DiscoverVersions'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-https/query',
+    group: 'transport',
+    title: `Krypton Query, HTTPS POST /kmip, ${c} conn`,
+    server: 'krypton',
+    transport: 'https',
+    operation: fixedRequest(queryRequest('2.1'), 'Query'),
+  })),
+  // Gateway hot path (skips until Create/Encrypt/Decrypt land).
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/encrypt-dek',
+    group: 'gateway',
+    title: `Krypton Encrypt of a 32-byte DEK, TTLV/mTLS, ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    operation: dekCipher('2.1', 'Encrypt'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/decrypt-dek',
+    group: 'gateway',
+    title: `Krypton Decrypt of a wrapped DEK, TTLV/mTLS, ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    operation: dekCipher('2.1', 'Decrypt'),
+  })),
+  // Against PyKMIP: KMIP 1.4 on both sides, no pipelining (PyKMIP answers one at a time).
+  ...at(BOTH, (c) => ({
+    name: 'pykmip/discover-versions',
+    group: 'pykmip',
+    title: `PyKMIP DiscoverVersions (1.4), ${c} conn`,
+    server: 'pykmip',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: fixedRequest(discoverVersionsRequest('1.4'), 'DiscoverVersions'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'pykmip/query',
+    group: 'pykmip',
+    title: `PyKMIP Query (1.4), ${c} conn`,
+    server: 'pykmip',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: fixedRequest(queryRequest('1.4'), 'Query'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'pykmip/create-get-destroy',
+    group: 'pykmip',
+    title: `PyKMIP Create+Get+Destroy AES-256 (1.4), ${c} conn`,
+    server: 'pykmip',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: createGetDestroy('1.4'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/discover-versions-1.4',
+    group: 'pykmip',
+    title: `Krypton DiscoverVersions (1.4), ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: fixedRequest(discoverVersionsRequest('1.4'), 'DiscoverVersions'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/query-1.4',
+    group: 'pykmip',
+    title: `Krypton Query (1.4), ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: fixedRequest(queryRequest('1.4'), 'Query'),
+  })),
+  ...at(BOTH, (c) => ({
+    name: 'krypton-ttlv/create-get-destroy-1.4',
+    group: 'pykmip',
+    title: `Krypton Create+Get+Destroy AES-256 (1.4), ${c} conn`,
+    server: 'krypton',
+    transport: 'ttlv',
+    pipeline: 1,
+    operation: createGetDestroy('1.4'),
+  })),
+  {
+    kind: 'idle-connections',
+    name: 'krypton-ttlv/idle-1000',
+    group: 'memory',
+    title: 'Krypton resident memory with 1,000 idle TTLV/mTLS connections',
+    server: 'krypton',
+    connections: 1000,
+  },
+]);
+
+/** Scenarios whose name contains one of the filters (all when there is none). */
+export function selectScenarios(filters: readonly string[]): Scenario[] {
+  if (filters.length === 0) return [...SCENARIOS];
+  return SCENARIOS.filter((s) => filters.some((f) => s.name.includes(f)));
+}
