@@ -736,9 +736,7 @@ export interface SignArgs {
 }
 
 /** Sign (KMIP 1.4 §4.31, 2.1 §6.1.49). */
-export function signRequest(
-  args: SignArgs,
-): OperationRequest<{
+export function signRequest(args: SignArgs): OperationRequest<{
   uniqueIdentifier: string;
   signatureData: Uint8Array | undefined;
   payload: StructureItem | undefined;
