@@ -79,6 +79,7 @@ export const ERRORS = define({
     reason: 'InvalidField',
     message: 'enumeration value is not defined for this field',
   },
+  KRY_MSG_UNDEFINED_ENUM: { reason: 'InvalidField', message: 'enumeration value is not defined for this field' },
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
   KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
@@ -166,6 +167,9 @@ export const ERRORS = define({
   KRY_CLIENT_BAD_ARGUMENT: { reason: 'InvalidField', message: 'invalid client argument' },
   KRY_CLIENT_POOL_CLOSED: { reason: 'GeneralFailure', message: 'connection pool is closed' },
   KRY_CONFORMANCE_BAD_CASE: { reason: 'InvalidMessage', message: 'test-case file cannot be replayed' },
+  KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
+  KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
+  KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },
   KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
   KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
   KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },

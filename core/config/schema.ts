@@ -100,7 +100,13 @@ export interface ProfileConfig {
   storage: Record<string, unknown>;
   hsm: Record<string, unknown>;
   upstream: Record<string, unknown>;
-  audit: Record<string, unknown>;
+  audit: {
+    enabled: boolean;
+    path: string;
+    fsync: 'always' | 'interval' | 'none';
+    fsyncIntervalMs: number;
+    failClosed: boolean;
+  };
   /** Where the profile came from (file path), filled by the loader. */
   source: string;
 }
@@ -270,6 +276,17 @@ export const profileSchema = {
     storage: openSection,
     hsm: openSection,
     upstream: openSection,
-    audit: openSection,
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        path: { type: 'string', minLength: 1, default: 'audit/audit.jsonl' },
+        fsync: { enum: ['always', 'interval', 'none'], default: 'always' },
+        fsyncIntervalMs: { ...positive, default: 1000 },
+        failClosed: { type: 'boolean', default: true },
+      },
+    },
   },
 } as const;

@@ -48,6 +48,8 @@ export interface AuditRecord {
   readonly remoteAddress: string;
   readonly operation: string;
   readonly batchIndex: number;
+  /** Unique Identifiers named by the request and the response payload (never key material). */
+  readonly identifiers?: readonly string[];
   readonly resultStatus: 'Success' | 'OperationFailed';
   readonly resultReason?: ResultReasonName | string;
 }
@@ -87,6 +89,8 @@ interface ItemOutcome {
 }
 
 const RESULT_REASON = enumForTag(Tag.ResultReason);
+const BATCH_CONTINUATION = enumForTag(Tag.BatchErrorContinuationOption);
+const ATTESTATION_TYPE = enumForTag(Tag.AttestationType);
 
 /** Result Reason value for a version; a reason the version does not define degrades. */
 function reasonValue(name: string, version: KmipVersion): number {
@@ -140,6 +144,17 @@ function credentialOf(msg: RequestMessage): UsernamePasswordCredential | 'unsupp
   return { type: 'UsernameAndPassword', username, password };
 }
 
+/** Unique Identifier texts directly under the request and response payloads, for the audit record. */
+function identifiersOf(...payloads: (StructureItem | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const p of payloads) {
+    for (const c of p?.value ?? []) {
+      if (c.tag === Tag.UniqueIdentifier && c.type === 'TextString' && out.size < 16) out.add(c.value);
+    }
+  }
+  return [...out];
+}
+
 function createPlaceholder(): IdPlaceholder {
   let value: string | undefined;
   return {
@@ -169,6 +184,15 @@ export class Dispatcher {
 
   /** Never throws: every failure becomes a response the client can read. */
   async dispatch(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {
+    try {
+      return await this.dispatchMessage(request, origin);
+    } catch (err) {
+      // A defect below must cost one request, never the connection or the process.
+      return this.failWhole(this.answerVersion(sniffVersion(request)), [], err);
+    }
+  }
+
+  private async dispatchMessage(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {
     let msg: RequestMessage;
     try {
       msg = parseRequestMessage(request);
@@ -238,6 +262,21 @@ export class Dispatcher {
 
   private checkHeader(msg: RequestMessage): KryptonError | undefined {
     const h = msg.header;
+    const version = versionOf(h.protocolVersion) as KmipVersion;
+    // An enumeration value the version does not define is Invalid Field, not a silent default.
+    const continuation = h.batchErrorContinuationOption;
+    if (continuation !== undefined && !BATCH_CONTINUATION?.inVersion(continuation, version)) {
+      return new KryptonError('KRY_MSG_UNDEFINED_ENUM', 'BatchErrorContinuationOption', {
+        field: 'RequestMessage/RequestHeader/BatchErrorContinuationOption',
+      });
+    }
+    for (const a of h.attestationType ?? []) {
+      if (!ATTESTATION_TYPE?.inVersion(a, version)) {
+        return new KryptonError('KRY_MSG_UNDEFINED_ENUM', 'AttestationType', {
+          field: 'RequestMessage/RequestHeader/AttestationType',
+        });
+      }
+    }
     if (h.asynchronousIndicator === true) return new KryptonError('KRY_SRV_ASYNC_NOT_SUPPORTED');
     if (h.batchErrorContinuationOption === BatchErrorContinuationOption.Undo) {
       return new KryptonError('KRY_SRV_UNDO_NOT_SUPPORTED');
@@ -288,6 +327,8 @@ export class Dispatcher {
     const log = this.opts.log.child({ op: opName, principal: identity.principal, tenant: identity.tenant });
     let payload: StructureItem | undefined;
     let error: unknown;
+    // A flag, not `error !== undefined`: `throw undefined` is a failure too.
+    let failed = false;
     try {
       if (!descriptor || (descriptor.versions && !descriptor.versions.includes(version))) {
         throw new KryptonError('KRY_SRV_OPERATION_NOT_SUPPORTED', opName);
@@ -308,9 +349,11 @@ export class Dispatcher {
       payload = toPayload(await descriptor.handle(ctx, item.payload));
     } catch (err) {
       error = err;
+      failed = true;
+      payload = undefined;
     }
-    let status: 'Success' | 'OperationFailed' = error === undefined ? 'Success' : 'OperationFailed';
-    let reason: string | undefined = error === undefined ? undefined : this.reasonOf(error, log);
+    let status: 'Success' | 'OperationFailed' = failed ? 'OperationFailed' : 'Success';
+    let reason: string | undefined = failed ? this.reasonOf(error, log) : undefined;
     if (this.opts.audit) {
       try {
         await this.opts.audit({
@@ -321,13 +364,15 @@ export class Dispatcher {
           remoteAddress: origin.remoteAddress,
           operation: opName,
           batchIndex: index,
+          identifiers: identifiersOf(item.payload, payload),
           resultStatus: status,
           ...(reason !== undefined && { resultReason: reason }),
         });
       } catch (auditErr) {
         // Fail closed: no payload leaves without its audit record (SECURITY-CHECKLIST 32).
         log.error({ err: (auditErr as Error).message }, 'audit record failed');
-        error = new KryptonError('KRY_INTERNAL', 'audit unavailable');
+        error = new KryptonError('KRY_AUDIT_UNAVAILABLE');
+        failed = true;
         status = 'OperationFailed';
         reason = 'GeneralFailure';
         payload = undefined;
@@ -339,7 +384,7 @@ export class Dispatcher {
       ...(item.uniqueBatchItemId && { uniqueBatchItemId: item.uniqueBatchItemId }),
       resultStatus: ResultStatus.Success,
     };
-    if (error === undefined) return { item: { ...base, ...(payload && { payload }) }, failed: false };
+    if (!failed) return { item: { ...base, ...(payload && { payload }) }, failed: false };
     return {
       item: {
         ...base,
@@ -393,7 +438,26 @@ export class Dispatcher {
         batchItems,
       });
     let response = build(items);
-    let ttlv = encodeTtlv(response);
+    let ttlv: Buffer;
+    try {
+      ttlv = encodeTtlv(response);
+    } catch (err) {
+      // A handler returned a payload the encoder refuses: those items become General Failure.
+      this.opts.log.error({ err: (err as Error)?.message }, 'response payload not encodable');
+      items = items.map((i) =>
+        i.payload
+          ? {
+              ...(i.operation !== undefined && { operation: i.operation }),
+              ...(i.uniqueBatchItemId && { uniqueBatchItemId: i.uniqueBatchItemId }),
+              resultStatus: ResultStatus.OperationFailed,
+              resultReason: reasonValue('GeneralFailure', version),
+              resultMessage: new KryptonError('KRY_INTERNAL').message,
+            }
+          : i,
+      );
+      response = build(items);
+      ttlv = encodeTtlv(response);
+    }
     if (ttlv.length > limit) {
       // Maximum Response Size (KMIP 2.1 §6.1.23): items that carry a payload become Response Too Large.
       const shrunk = items.map((i) =>

@@ -94,6 +94,14 @@ export function createKmipApp(opts: KmipAppOptions): FastifyInstance {
     });
   }
 
+  // fastify's default error body echoes the error message: answer with the status alone.
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _request, reply) => {
+    const status =
+      err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) opts.log.error({ err: err.message }, 'POST /kmip failed');
+    return reply.code(status).header('cache-control', 'no-store').send();
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).header('cache-control', 'no-store').send());
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),

@@ -27,6 +27,7 @@ import type { ServerMetrics } from './metrics.js';
 import { loadOperationPlugins, registerDispatchPlugin } from './plugin-loader.js';
 import type { LoadedPlugin } from './plugin-loader.js';
 import { TtlvTlsListener } from './tls-listener.js';
+import { createAuditService } from '../audit/hook.js';
 import { dirname } from 'node:path';
 
 export interface StartServerOptions {
@@ -72,6 +73,10 @@ export async function startServer(
     const cert = socket.getPeerCertificate();
     return cert && Object.keys(cert).length > 0 ? identityFromCertificate(cert, config.auth) : undefined;
   };
+  // An injected hook (tests, embedding) replaces the profile's audit log.
+  const auditService = opts.audit
+    ? { hook: opts.audit, close: async () => {} }
+    : await createAuditService(config.audit, config.stateDir, log);
   const metrics = createMetrics();
   const registry = new OperationRegistry();
   const limits = config.limits;
@@ -107,8 +112,14 @@ export async function startServer(
       ),
   });
   registerDispatchPlugin(app, { registry, profile: config });
-  const plugins = await loadOperationPlugins(app, config, log);
-  await app.ready(); // fails here on a missing plugin dependency
+  let plugins: LoadedPlugin[];
+  try {
+    plugins = await loadOperationPlugins(app, config, log);
+    await app.ready(); // fails here on a missing plugin dependency
+  } catch (err) {
+    await auditService.close();
+    throw err;
+  }
   registry.seal();
 
   const activeDispatcher = new Dispatcher({
@@ -119,7 +130,7 @@ export async function startServer(
     maxResponseBytes: limits.maxResponseBytes,
     verifier,
     credentialsRequired: config.auth.credentials.required,
-    audit: opts.audit,
+    audit: auditService.hook,
     observe: (operation, status, seconds) => {
       metrics.operations.inc({ operation, status });
       metrics.operationSeconds.observe({ operation }, seconds);
@@ -176,6 +187,7 @@ export async function startServer(
     await ttlvListener?.close(0);
     await app.close();
     await admin?.close();
+    await auditService.close();
     throw err;
   }
   ready = true;
@@ -206,6 +218,7 @@ export async function startServer(
         await ttlvListener?.close(limits.shutdownGraceMs);
         await app.close(); // onClose hooks release adapters after the listeners drained
         await admin?.close();
+        await auditService.close(); // after the drain: the last requests are audited too
         log.info('stopped');
       })();
       return closing;

@@ -183,6 +183,15 @@ export class TtlvTlsListener {
       }
       armRequestTimer();
       for (const frame of frames) this.enqueue(conn, frame);
+      if (reader.failed) {
+        // Garbage after complete frames in one chunk: answer those, then close.
+        metrics.refusedConnections.inc({ transport: 'ttlv', reason: 'bad-frame' });
+        clog.info({ err: reader.failed.message }, 'frame refused after complete frames; closing');
+        conn.closing = true;
+        socket.pause();
+        if (conn.pending === 0) socket.end();
+        return;
+      }
       if (conn.pending >= maxPipelined) socket.pause();
     });
     socket.on('error', (err) => clog.debug({ err: err.message }, 'socket error'));
@@ -198,8 +207,17 @@ export class TtlvTlsListener {
   private enqueue(conn: ConnectionState, frame: Buffer): void {
     conn.pending++;
     conn.queue = conn.queue.then(async () => {
-      const response = await this.opts.handleFrame(frame, conn.info);
-      if (!conn.socket.destroyed) conn.socket.write(response);
+      try {
+        const response = await this.opts.handleFrame(frame, conn.info);
+        if (!conn.socket.destroyed) conn.socket.write(response);
+      } catch (err) {
+        // The handler should never throw; if it does, this connection ends and the process lives on.
+        this.opts.log.error(
+          { conn: conn.info.id, err: (err as Error)?.message },
+          'frame handler failed; closing',
+        );
+        conn.socket.destroy();
+      }
       conn.pending--;
       if (conn.socket.isPaused() && conn.pending < (this.opts.maxPipelinedFrames ?? 16)) conn.socket.resume();
       if (conn.closing && conn.pending === 0) conn.socket.end();

@@ -22,6 +22,8 @@ export class TtlvFrameReader {
   private frameLength = -1;
   /** Bytes consumed before the current frame: lets errors name an offset in the stream. */
   private streamOffset = 0;
+  /** A header refused after frames completed in the same chunk (those are returned first). */
+  private failure: Error | undefined;
 
   constructor(options: FrameReaderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -37,8 +39,17 @@ export class TtlvFrameReader {
     return this.buffered > 0;
   }
 
+  /**
+   * Set when a bad header followed complete frames of the same chunk: the frames were returned,
+   * this error is thrown by the next push. The stream is unusable either way.
+   */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
   /** Feeds a chunk; returns every frame it completes, in order. Throws a KryptonError on a bad header. */
   push(chunk: Uint8Array): Buffer[] {
+    if (this.failure) throw this.failure;
     if (chunk.length === 0) return [];
     const data = Buffer.isBuffer(chunk)
       ? chunk
@@ -49,7 +60,14 @@ export class TtlvFrameReader {
     for (;;) {
       if (this.frameLength < 0) {
         if (this.buffered < 8) break;
-        this.frameLength = this.readHeader();
+        try {
+          this.frameLength = this.readHeader();
+        } catch (err) {
+          // Frames before the bad header were complete and well-framed: hand them out first.
+          if (frames.length === 0) throw err;
+          this.failure = err as Error;
+          break;
+        }
       }
       if (this.buffered < this.frameLength) break;
       frames.push(this.take(this.frameLength));
