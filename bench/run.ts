@@ -6,7 +6,16 @@
  *   npm run bench -- [--scenario TEXT]... [--duration S] [--warmup S] [--count N]
  *                    [--connections N] [--pipeline N] [--quick] [--label NAME] [--list]
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -54,6 +63,16 @@ function repoRoot(): string {
     if (up === dir) return process.cwd();
     dir = up;
   }
+  return dir;
+}
+
+/**
+ * A state directory of its own for each Krypton process (it locks its audit log and database),
+ * holding a copy of the benchmark's PKI so every server trusts the same client certificate.
+ */
+function kryptonStateDir(workDir: string, name: string): string {
+  const dir = join(workDir, name);
+  if (!existsSync(join(dir, 'pki'))) cpSync(join(workDir, 'pki'), join(dir, 'pki'), { recursive: true });
   return dir;
 }
 
@@ -137,7 +156,7 @@ class ServerPool {
 
   kryptonServer(): Promise<KryptonServer> {
     this.krypton ??= startKryptonServer({
-      stateDir: this.workDir,
+      stateDir: kryptonStateDir(this.workDir, 'krypton'),
       settings: { 'limits.maxConnectionsPerPeer': 256 },
       ...(this.profileDir && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] }),
     }).then((s) => {
@@ -278,12 +297,16 @@ async function runIdleScenario(
 ): Promise<ScenarioResult> {
   const connections = flags.connections ?? s.connections;
   const result = baseResult(s, connections, 0);
-  const server = await startKryptonServer({
-    stateDir: workDir,
-    settings: { 'limits.maxConnections': connections + 64, 'limits.maxConnectionsPerPeer': connections + 64 },
-  });
   const clients: KmipChannel[] = [];
+  let server: KryptonServer | undefined;
   try {
+    server = await startKryptonServer({
+      stateDir: kryptonStateDir(workDir, 'krypton-idle'),
+      settings: {
+        'limits.maxConnections': connections + 64,
+        'limits.maxConnectionsPerPeer': connections + 64,
+      },
+    });
     await new Promise((r) => setTimeout(r, 1000));
     const rssIdleBytes = server.process.rssBytes();
     const endpoint: Endpoint = { host: '127.0.0.1', port: server.ttlvPort, transport: 'ttlv' };
@@ -320,7 +343,7 @@ async function runIdleScenario(
     };
   } finally {
     await closeChannels(clients);
-    await server.stop();
+    await server?.stop();
   }
 }
 

@@ -64,7 +64,7 @@ export class LatencyRecorder {
   }
 }
 
-/** Rounds to three significant digits: more would be noise, and the JSON stays readable. */
+/** Three significant digits below 1,000, whole numbers above: more would be noise in the JSON. */
 export function round3(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
   const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(x))));

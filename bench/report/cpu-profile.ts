@@ -26,6 +26,10 @@ export interface SelfTime {
   percent: number;
 }
 
+/** V8's pseudo-frames for time not spent running code: left out of the shares. */
+const NOT_WORK = new Set(['(idle)', '(program)']);
+
+/** Top functions by self time; shares are of busy time (idle excluded). */
 export function topSelfTime(file: string, root: string, limit = 15): { totalMs: number; top: SelfTime[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -40,7 +44,7 @@ export function topSelfTime(file: string, root: string, limit = 15): { totalMs: 
   let totalUs = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
-    if (!node) continue;
+    if (!node || NOT_WORK.has(node.callFrame.functionName)) continue;
     totalUs += us;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url.startsWith('file://') ? relative(root, new URL(url).pathname) : url || 'native';

@@ -63,7 +63,7 @@ export function renderMarkdown(report: BenchReport, svgName?: string): string {
   if (report.profile) {
     lines.push(
       '',
-      `## Server CPU profile (top self time of ${n(report.profile.totalMs)} ms sampled; ${report.profile.file})`,
+      `## Server CPU profile (top self time of ${n(report.profile.totalMs)} ms busy, idle excluded; ${report.profile.file})`,
       '',
       '| function | where | self | share |',
       '|---|---|---|---|',

@@ -32,6 +32,13 @@ function nines(percentile: number): number {
   return Math.min(MAX_NINES, -Math.log10(1 - percentile / 100));
 }
 
+/** Round values on the latency axis: "500 µs", "2 ms", "1 s". */
+function axisLabel(us: number): string {
+  if (us < 1000) return `${us} µs`;
+  if (us < 1_000_000) return `${us / 1000} ms`;
+  return `${us / 1_000_000} s`;
+}
+
 export function renderLatencySvg(results: readonly ScenarioResult[], title: string): string {
   const plotted = results.filter((r) => r.status === 'ok' && r.latency && r.latency.count > 0);
   const panels = [...new Set(plotted.map((r) => r.connections))].sort((a, b) => a - b);
@@ -68,7 +75,7 @@ export function renderLatencySvg(results: readonly ScenarioResult[], title: stri
         );
         if (k === 1 || hi - lo <= 2)
           out.push(
-            `<text x="${MARGIN.left - 6}" y="${Number(yy) + 4}" text-anchor="end">${formatLatency(us)}</text>`,
+            `<text x="${MARGIN.left - 6}" y="${Number(yy) + 4}" text-anchor="end">${axisLabel(us)}</text>`,
           );
       }
     }

@@ -294,8 +294,17 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
   },
 ]);
 
-/** Scenarios whose name contains one of the filters (all when there is none). */
+/**
+ * A filter with a slash names whole path segments (`query/c1` is not `query/c16`, `pykmip/`
+ * is every PyKMIP scenario); without one it is a substring (`idle`, `encrypt`).
+ */
+export function scenarioMatches(name: string, filter: string): boolean {
+  if (!filter.includes('/')) return name.includes(filter);
+  return `/${name}/`.includes(`/${filter.replace(/^\/+|\/+$/g, '')}/`);
+}
+
+/** Scenarios matching one of the filters (all when there is none). */
 export function selectScenarios(filters: readonly string[]): Scenario[] {
   if (filters.length === 0) return [...SCENARIOS];
-  return SCENARIOS.filter((s) => filters.some((f) => s.name.includes(f)));
+  return SCENARIOS.filter((s) => filters.some((f) => scenarioMatches(s.name, f)));
 }
