@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = Object.freeze({
   migrate: async () => (await import('./commands/migrate.js')).command,
   init: async () => (await import('./commands/init.js')).command,
   serve: async () => (await import('./commands/serve.js')).command,
+  docs: async () => (await import('./commands/docs.js')).command,
   audit: async () => (await import('./commands/audit.js')).command,
 });
 
