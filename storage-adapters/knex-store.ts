@@ -723,6 +723,35 @@ export class KnexStore implements Store {
     });
   }
 
+  getForKeyHierarchy(id: string): Promise<ManagedObject | undefined> {
+    return this.#guard(async () => {
+      const row = (await this.#db(TABLES.objects)
+        .where({ id: checkId(id, 'identifier') })
+        .first('tenant')) as Row | undefined;
+      return row ? this.#load(this.#db, String(row.tenant), id) : undefined;
+    });
+  }
+
+  rewrapForKeyHierarchy(
+    id: string,
+    material: WrappedKeyMaterial,
+    expectedWrappingKeyId: string,
+  ): Promise<boolean> {
+    return this.#guard(async () => {
+      if (!isWrappedKeyMaterial(material)) throw badInput('key material must be WrappedKeyMaterial');
+      // No version bump: re-wrapping changes no attribute a client can see (KMIP Last Change Date stays).
+      const updated = await this.#db(TABLES.objects)
+        .where({ id: checkId(id, 'identifier'), wrapping_key_id: expectedWrappingKeyId })
+        .whereNotNull('wrapped_key')
+        .update({
+          wrapped_key: toBuffer(material.wrapped),
+          wrapping_key_id: checkId(material.wrappingKeyId, 'wrapping key identifier'),
+          wrapping_method: material.wrappingMethod,
+        });
+      return updated === 1;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -294,5 +294,20 @@ export interface Store {
   rekey(tenant: string, id: string, request: RekeyRequest): Promise<RekeyResult>;
   /** Removes the object and everything attached to it (metadata included). */
   purge(tenant: string, id: string): Promise<void>;
+  /**
+   * Internal to the key hierarchy's KeyRecordStore port (core/services), never reachable from a
+   * request: reads a key object by identifier without a tenant, because the key service follows
+   * wrapping chains by id. Identifiers are server-generated UUIDs; requests go through `get`.
+   */
+  getForKeyHierarchy(id: string): Promise<ManagedObject | undefined>;
+  /**
+   * Internal to the key hierarchy: lazy re-wrap of an object's key material, compare-and-set on
+   * the wrapping key id (a concurrent re-wrap wins). Returns whether it wrote.
+   */
+  rewrapForKeyHierarchy(
+    id: string,
+    material: WrappedKeyMaterial,
+    expectedWrappingKeyId: string,
+  ): Promise<boolean>;
   close(): Promise<void>;
 }

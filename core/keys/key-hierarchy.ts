@@ -57,7 +57,7 @@ export interface DataKey {
   readonly wrappingKeyId: string;
 }
 
-type Usage = 'protect' | 'process';
+export type Usage = 'protect' | 'process';
 
 const KEY_BYTES = 32;
 const MAX_LOAD_ATTEMPTS = 3;
@@ -213,10 +213,13 @@ export class KeyHierarchy {
 
   // --- L3 -----------------------------------------------------------------------------------------
 
-  /** Creates an L3 under the tenant's current L2 (which is created on first use). */
-  async createServiceKey(tenant: string): Promise<string> {
+  /**
+   * Creates an L3 under the tenant's current L2 (which is created on first use). KMIP Create may
+   * ask for AES-128 or AES-192 (`lengthBytes` 16 or 24); the default is AES-256.
+   */
+  async createServiceKey(tenant: string, lengthBytes: 16 | 24 | 32 = KEY_BYTES): Promise<string> {
     const l2Id = await this.tenantKey(tenant);
-    const key = randomBytes(KEY_BYTES);
+    const key = randomBytes(lengthBytes);
     let wrapped: Buffer;
     try {
       const l2 = await this.#use(l2Id, 'L2', 'protect');
@@ -229,6 +232,44 @@ export class KeyHierarchy {
     this.#cacheNew({ id, level: 'L3', tenant, parentId: l2Id, key });
     this.#log.info({ keyId: id, level: 'L3', tenant }, 'service key created');
     return id;
+  }
+
+  /**
+   * Wraps key bytes under the tenant's current L2 (created on first use): how the KMIP Create and
+   * Register operations store an L3 with their own attributes. The caller keeps ownership of `key`.
+   */
+  async wrapUnderTenantKey(tenant: string, key: Uint8Array): Promise<WrappedKey> {
+    const l2Id = await this.tenantKey(tenant);
+    const l2 = await this.#use(l2Id, 'L2', 'protect');
+    return { wrapped: wrapKeyRfc5649(l2.key, key), wrappingKeyId: l2Id };
+  }
+
+  /**
+   * Unwraps an L3 stored under an L2, whatever the L3's own state: KMIP operations check the
+   * object's lifecycle themselves (a Pre-Active L3 may still be fetched wrapped, KMIP 2.1 §6.1.21).
+   * If the L2 was rotated, also returns the L3 re-wrapped under the successor, to store.
+   */
+  async unwrapUnderL2(l2Id: string, wrapped: Uint8Array): Promise<UnwrappedKey> {
+    const l2 = this.#cachedFor(l2Id, 'L2', 'process') ?? (await this.#use(l2Id, 'L2', 'process'));
+    const key = unwrapKeyRfc5649(l2.key, wrapped);
+    if (l2.replacementId === undefined) return { key };
+    try {
+      const successorId = await this.#currentSuccessor(l2.replacementId, 'L2');
+      const successor = await this.#use(successorId, 'L2', 'protect');
+      return { key, rewrapped: { wrapped: wrapKeyRfc5649(successor.key, key), wrappingKeyId: successorId } };
+    } catch (err) {
+      key.fill(0);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `use` with the plaintext of an L2 (Encrypt/Decrypt with a tenant key at the core). The
+   * buffer is the cached one: `use` must be synchronous and must not keep it.
+   */
+  async withTenantKey<T>(l2Id: string, usage: Usage, use: (key: Buffer) => T): Promise<T> {
+    const l2 = this.#cachedFor(l2Id, 'L2', usage) ?? (await this.#use(l2Id, 'L2', usage));
+    return use(l2.key);
   }
 
   // --- L4: the hot path --------------------------------------------------------------------------

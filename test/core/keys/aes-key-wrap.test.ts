@@ -33,5 +33,8 @@ test('rfc5649-unwrap-rejects-wrong-kek-and-modified-bytes-without-leaking-detail
       (err: unknown) => isKryptonError(err) && err.code === 'KRY_CRYPTO_FAILURE',
     );
   }
-  assert.throws(() => wrapKeyRfc5649(Buffer.alloc(16), Buffer.alloc(32)), /256 bits/);
+  assert.throws(() => wrapKeyRfc5649(Buffer.alloc(20), Buffer.alloc(32)), /AES-128, 192 or 256/);
+  // An AES-128 L3 wraps too (KMIP Create of a 128-bit service key).
+  const k128 = Buffer.alloc(16, 7);
+  assert.deepEqual(unwrapKeyRfc5649(k128, wrapKeyRfc5649(k128, Buffer.alloc(24, 1))), Buffer.alloc(24, 1));
 });

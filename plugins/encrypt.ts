@@ -1,0 +1,111 @@
+/**
+ * Encrypt (KMIP 2.1 §6.1.18, 1.4 §4.29) at the core with an L2 or L3 AES key (L4 keys are the
+ * gateway's). Cryptographic Parameters come from the request, else from the key's attribute,
+ * else AES-GCM; see core/services/cipher.ts for the modes. A generated IV is returned; GCM
+ * returns its tag (Authenticated Encryption Tag, KMIP 1.4+). The key must be Active, before its
+ * Protect Stop Date, not replaced by Rekey (decrypt only), with Encrypt usage (Wrap Key for the
+ * key wrap modes).
+ *
+ * Failure cases: unknown or foreign key → Item Not Found; an L4 → Permission Denied; not a
+ * Symmetric Key → Invalid Object Type (1.x Illegal Operation); state, Protect Stop Date or
+ * replacement → Wrong Key Lifecycle State; usage → Incompatible Cryptographic Usage Mask (1.x
+ * Permission Denied); bad parameters → Invalid Field; unimplemented mode → Feature Not
+ * Supported; streaming (Init/Final Indicator, Correlation Value) → Feature Not Supported.
+ */
+import { defineOperation } from '../core/dispatch/operation.js';
+import type { RequestContext } from '../core/dispatch/operation.js';
+import { KryptonError } from '../core/errors.js';
+import { BlockCipherMode, Tag, tagInVersion } from '../core/spec/index.js';
+import { byteString, child, textString } from '../core/ttlv/tree.js';
+import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
+import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
+import { cipherParameters, encryptWith, isKeyWrapMode } from '../core/services/cipher.js';
+import { withSymmetricKey } from '../core/services/key-material.js';
+import {
+  bytesChild,
+  linkOf,
+  loadObject,
+  objectTypeError,
+  refuseL4,
+  requirePayload,
+  uniqueIdentifierOf,
+  usageMaskError,
+  usageMaskOf,
+  Usage,
+  versioned,
+} from '../core/services/objects.js';
+import { LinkType, ObjectType, State, type ManagedObject } from '../storage-adapters/index.js';
+
+export function refuseStreaming(payload: StructureItem): void {
+  for (const tag of [Tag.InitIndicator, Tag.FinalIndicator, Tag.CorrelationValue]) {
+    if (child(payload, tag) !== undefined)
+      throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'streaming Encrypt/Decrypt');
+  }
+}
+
+/** The key an Encrypt or Decrypt names, with the checks both share. */
+export async function cryptoKey(ctx: RequestContext, payload: StructureItem): Promise<ManagedObject> {
+  const object = await loadObject(ctx, uniqueIdentifierOf(ctx, payload));
+  refuseL4(object);
+  if (object.objectType !== ObjectType.SymmetricKey)
+    throw objectTypeError(ctx.protocolVersion, 'Encrypt and Decrypt take a Symmetric Key');
+  return object;
+}
+
+export async function encryptData(
+  ctx: RequestContext,
+  payload: StructureItem | undefined,
+): Promise<TtlvItem[]> {
+  const body = requirePayload(payload);
+  refuseStreaming(body);
+  const object = await cryptoKey(ctx, body);
+  const now = new Date();
+  if (object.state !== State.Active)
+    throw new KryptonError(
+      'KRY_KEY_UNUSABLE',
+      object.state === State.Compromised ? 'a Compromised key does not encrypt' : 'the key is not Active',
+    );
+  if (object.dates.ProtectStopDate !== undefined && object.dates.ProtectStopDate <= now)
+    throw new KryptonError('KRY_KEY_UNUSABLE', 'the Protect Stop Date has passed: decrypt only');
+  if (linkOf(object, LinkType.ReplacementObjectLink) !== undefined)
+    throw new KryptonError('KRY_KEY_UNUSABLE', 'the key was replaced by Rekey: decrypt only');
+  const params = cipherParameters(
+    child(body, Tag.CryptographicParameters),
+    object.attributes.find((a) => a.name === 'CryptographicParameters')?.value,
+  );
+  const mask = usageMaskOf(object);
+  const needed = isKeyWrapMode(params.mode) ? Usage.WrapKey | Usage.Encrypt : Usage.Encrypt;
+  if ((mask & needed) === 0) throw usageMaskError(ctx.protocolVersion, 'Encrypt');
+  if (
+    params.mode === BlockCipherMode.GCM &&
+    !tagInVersion(Tag.AuthenticatedEncryptionTag, ctx.protocolVersion)
+  )
+    throw new KryptonError(
+      'KRY_OP_FEATURE_NOT_SUPPORTED',
+      'GCM needs KMIP 1.4 or later (Authenticated Encryption Tag)',
+    );
+  const data = bytesChild(body, Tag.Data, 'Data');
+  if (data === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Data');
+  const iv = bytesChild(body, Tag.IVCounterNonce, 'IV/Counter/Nonce');
+  const aad = bytesChild(
+    body,
+    Tag.AuthenticatedEncryptionAdditionalData,
+    'Authenticated Encryption Additional Data',
+  );
+  const out = await withSymmetricKey(ctx, object, 'protect', (key) =>
+    encryptWith(key, params, { data, iv, aad }),
+  );
+  const items: TtlvItem[] = [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.Data, out.data)];
+  if (out.generatedIv) items.push(byteString(Tag.IVCounterNonce, out.generatedIv));
+  if (out.tag) items.push(byteString(Tag.AuthenticatedEncryptionTag, out.tag));
+  return items;
+}
+
+export const encrypt = defineOperation({
+  operation: 'Encrypt',
+  phase: 1,
+  roles: ['core'],
+  permission: 'encrypt',
+  dependencies: [CORE_SERVICES_PLUGIN],
+  handle: versioned(encryptData),
+});
