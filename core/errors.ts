@@ -31,6 +31,7 @@ export type ResultReasonName =
   | 'InvalidObjectType'
   | 'WrongKeyLifecycleState'
   | 'ConstraintViolation'
+  | 'IncompatibleCryptographicUsageMask'
   | 'UnsupportedProtocolVersion'
   | 'GeneralFailure';
 
@@ -173,6 +174,33 @@ export const ERRORS = define({
   KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
   KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
   KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },
+  // --- Core operations (plugins, core/services) ---------------------------------------------------
+  KRY_OP_L4_AT_CORE: {
+    reason: 'PermissionDenied',
+    message: 'L4 data keys are served by the gateway: the core neither creates, stores nor returns them',
+  },
+  KRY_OP_L2_NOT_EXPORTABLE: { reason: 'PermissionDenied', message: 'L2 tenant keys never leave the core' },
+  KRY_OP_L3_GATEWAY_ONLY: {
+    reason: 'PermissionDenied',
+    message: 'L3 keys are returned only wrapped, and only to gateway identities',
+  },
+  KRY_OP_INVALID_FIELD: { reason: 'InvalidField', message: 'invalid field' },
+  KRY_OP_MISSING_DATA: { reason: 'MissingData', message: 'required data is missing' },
+  KRY_OP_FEATURE_NOT_SUPPORTED: { reason: 'FeatureNotSupported', message: 'feature not supported' },
+  KRY_OP_OBJECT_TYPE: { reason: 'InvalidObjectType', message: 'operation not defined for this object type' },
+  KRY_OP_OBJECT_TYPE_1X: { reason: 'IllegalOperation', message: 'operation not defined for this object type' },
+  KRY_OP_USAGE_MASK: {
+    reason: 'IncompatibleCryptographicUsageMask',
+    message: 'the Cryptographic Usage Mask does not permit this operation',
+  },
+  KRY_OP_USAGE_MASK_1X: {
+    reason: 'PermissionDenied',
+    message: 'the Cryptographic Usage Mask does not permit this operation',
+  },
+  KRY_OP_KEY_FORMAT: { reason: 'KeyFormatTypeNotSupported', message: 'key format type not supported' },
+  KRY_OP_DESTROYED: { reason: 'WrongKeyLifecycleState', message: 'the object is destroyed: its key material is gone' },
+  KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
+  KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
   // --- Generic -------------------------------------------------------------------------------------
   KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
 });

@@ -78,6 +78,51 @@ export interface LimitsConfig {
   shutdownGraceMs: number;
 }
 
+/** Where managed objects live. No adapter: the profile has no store (a gateway, a bare framework). */
+export interface StorageConfig {
+  adapter?: 'sqlite' | 'postgres';
+  /** SQLite file [<stateDir>/krypton.db]. */
+  file?: string;
+  /** PostgreSQL connection URL, or a file holding it (keeps the password out of the profile). */
+  url?: string;
+  urlFile?: string;
+  /** PostgreSQL schema holding the tables. */
+  schema?: string;
+  /** Server cap on Locate results (SECURITY-CHECKLIST 23). */
+  maxLocateItems: number;
+}
+
+/** Where L1 lives. `software` is for development only (generated passphrase, loudly not for production). */
+export interface HsmConfig {
+  adapter: 'software' | 'pkcs11' | 'yubihsm2';
+  /** software: encrypted root-key file [<stateDir>/hsm/software-hsm.bin]. */
+  file?: string;
+  /** software: passphrase file [<stateDir>/hsm/passphrase, generated 0600] or environment variable. */
+  passphraseFile?: string;
+  passphraseEnv?: string;
+  /** pkcs11 / yubihsm2: PKCS#11 module path. */
+  module?: string;
+  tokenLabel?: string;
+  /** pkcs11: user PIN from an environment variable or a file, never the profile. */
+  pinEnv?: string;
+  pinFile?: string;
+  /** yubihsm2: connector URL, authentication key id, its password (env or file). */
+  connectorUrl?: string;
+  authKeyId?: number;
+  passwordEnv?: string;
+  passwordFile?: string;
+}
+
+/** The key hierarchy service (core/keys). */
+export interface KeysConfig {
+  /** HSM label of the current L1 root key. */
+  rootKeyLabel: string;
+  cacheTtlMs: number;
+  cacheMaxEntries: number;
+  /** How often L1 is probed; 0 turns the probe off. */
+  rootCheckIntervalMs: number;
+}
+
 export interface ProfileConfig {
   name: string;
   role: Role;
@@ -96,9 +141,11 @@ export interface ProfileConfig {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     pretty: 'auto' | boolean;
   };
-  /** Sections owned by later work (storage, hsm, upstream, audit): validated by their owners. */
-  storage: Record<string, unknown>;
-  hsm: Record<string, unknown>;
+  /** Core services (core/services): opened when `storage.adapter` is named. */
+  storage: StorageConfig;
+  hsm: HsmConfig;
+  keys: KeysConfig;
+  /** Sections owned by later work (upstream, audit): validated by their owners. */
   upstream: Record<string, unknown>;
   audit: {
     enabled: boolean;
@@ -273,8 +320,49 @@ export const profileSchema = {
         pretty: { anyOf: [{ const: 'auto' }, { type: 'boolean' }], default: 'auto' },
       },
     },
-    storage: openSection,
-    hsm: openSection,
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        adapter: { enum: ['sqlite', 'postgres'] },
+        file: { type: 'string', minLength: 1 },
+        url: { type: 'string', minLength: 1 },
+        urlFile: { type: 'string', minLength: 1 },
+        schema: { type: 'string', minLength: 1 },
+        maxLocateItems: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+      },
+    },
+    hsm: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        adapter: { enum: ['software', 'pkcs11', 'yubihsm2'], default: 'software' },
+        file: { type: 'string', minLength: 1 },
+        passphraseFile: { type: 'string', minLength: 1 },
+        passphraseEnv: { type: 'string', minLength: 1 },
+        module: { type: 'string', minLength: 1 },
+        tokenLabel: { type: 'string', minLength: 1 },
+        pinEnv: { type: 'string', minLength: 1 },
+        pinFile: { type: 'string', minLength: 1 },
+        connectorUrl: { type: 'string', minLength: 1 },
+        authKeyId: { type: 'integer', minimum: 1, maximum: 65535 },
+        passwordEnv: { type: 'string', minLength: 1 },
+        passwordFile: { type: 'string', minLength: 1 },
+      },
+    },
+    keys: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        rootKeyLabel: { type: 'string', minLength: 1, maxLength: 128, default: 'krypton-l1' },
+        cacheTtlMs: { ...positive, default: 300000 },
+        cacheMaxEntries: { ...positive, default: 10000 },
+        rootCheckIntervalMs: { type: 'integer', minimum: 0, default: 30000 },
+      },
+    },
     upstream: openSection,
     audit: {
       type: 'object',

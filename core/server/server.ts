@@ -29,6 +29,7 @@ import type { LoadedPlugin } from './plugin-loader.js';
 import { TtlvTlsListener } from './tls-listener.js';
 import { createAuditService } from '../audit/hook.js';
 import { dirname } from 'node:path';
+import { registerCoreServices } from '../services/services.js';
 
 export interface StartServerOptions {
   log?: Logger;
@@ -112,6 +113,10 @@ export async function startServer(
       ),
   });
   registerDispatchPlugin(app, { registry, profile: config });
+  const services = opts.services ?? ({} as RequestServices);
+  // A profile naming a storage adapter gets the core services (store, HSM, key hierarchy).
+  if (opts.services === undefined && config.storage.adapter !== undefined)
+    registerCoreServices(app, config, log, services);
   let plugins: LoadedPlugin[];
   try {
     plugins = await loadOperationPlugins(app, config, log);
@@ -125,7 +130,7 @@ export async function startServer(
   const activeDispatcher = new Dispatcher({
     registry,
     log,
-    services: opts.services ?? ({} as RequestServices),
+    services,
     maxBatchItems: limits.maxBatchItems,
     maxResponseBytes: limits.maxResponseBytes,
     verifier,
