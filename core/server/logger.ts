@@ -17,6 +17,15 @@ export const REDACT_PATHS = [
   '*.keyMaterial',
   'pin',
   '*.pin',
+  'passphrase',
+  '*.passphrase',
+  'secret',
+  '*.secret',
+  // Two levels down too: a logged config section (`{ hsm: { pin } }`) nests one deeper.
+  '*.*.password',
+  '*.*.pin',
+  '*.*.passphrase',
+  '*.*.secret',
   'req.headers.authorization',
 ];
 
