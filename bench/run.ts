@@ -53,6 +53,7 @@ const USAGE = `usage: npm run bench -- [options]
   --label NAME        results file names: bench/results/NAME.{json,md,svg} (default latest)
   --out DIR           results folder (default bench/results)
   --profile-server    run the shared Krypton server under node --cpu-prof; top costs in the report
+  --set PATH=VALUE    a Krypton setting for every Krypton server (repeatable), e.g. audit.fsync=interval
   --no-progress       no progress bar even on a terminal
   --list              list the scenarios and exit`;
 
@@ -87,6 +88,8 @@ interface Flags {
   label: string;
   outDir: string;
   profileServer: boolean;
+  /** `krypton serve --set` overrides for every Krypton process. */
+  kryptonSettings: Record<string, string>;
   progress: boolean;
   list: boolean;
 }
@@ -112,6 +115,7 @@ function parseFlags(argv: string[]): Flags | undefined {
       label: { type: 'string' },
       out: { type: 'string' },
       'profile-server': { type: 'boolean', default: false },
+      set: { type: 'string', multiple: true },
       'no-progress': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -121,6 +125,12 @@ function parseFlags(argv: string[]): Flags | undefined {
   const quick = values.quick ?? false;
   const label = values.label ?? 'latest';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(label)) throw new Error(`--label: letters, digits, . _ - only`);
+  const kryptonSettings: Record<string, string> = {};
+  for (const s of values.set ?? []) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new Error(`--set expects PATH=VALUE, got '${s}'`);
+    kryptonSettings[s.slice(0, eq)] = s.slice(eq + 1);
+  }
   return {
     filters: values.scenario ?? [],
     durationS: positive('duration', values.duration, quick ? 2 : 10),
@@ -135,6 +145,7 @@ function parseFlags(argv: string[]): Flags | undefined {
     label,
     outDir: values.out ?? join(repoRoot(), 'bench', 'results'),
     profileServer: values['profile-server'] ?? false,
+    kryptonSettings,
     progress: !(values['no-progress'] ?? false) && process.stderr.isTTY === true,
     list: values.list ?? false,
   };
@@ -152,12 +163,13 @@ class ServerPool {
     private readonly pkiDir: string,
     private readonly tls: TlsMaterial,
     private readonly profileDir: string | undefined,
+    private readonly kryptonSettings: Record<string, string>,
   ) {}
 
   kryptonServer(): Promise<KryptonServer> {
     this.krypton ??= startKryptonServer({
       stateDir: kryptonStateDir(this.workDir, 'krypton'),
-      settings: { 'limits.maxConnectionsPerPeer': 256 },
+      settings: { 'limits.maxConnectionsPerPeer': 256, ...this.kryptonSettings },
       ...(this.profileDir && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] }),
     }).then((s) => {
       this.started.push(s);
@@ -305,6 +317,7 @@ async function runIdleScenario(
       settings: {
         'limits.maxConnections': connections + 64,
         'limits.maxConnectionsPerPeer': connections + 64,
+        ...flags.kryptonSettings,
       },
     });
     await new Promise((r) => setTimeout(r, 1000));
@@ -408,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
       cert: readFileSync(files.client),
       key: readFileSync(files.clientKey),
     };
-    pool = new ServerPool(workDir, files.dir, tls, profileDir);
+    pool = new ServerPool(workDir, files.dir, tls, profileDir, flags.kryptonSettings);
     for (const s of scenarios) {
       if (interrupted) break;
       const r =
@@ -437,6 +450,7 @@ export async function main(argv: string[]): Promise<number> {
       pipeline: flags.pipeline,
       quick: flags.quick,
       profileServer: flags.profileServer,
+      kryptonSettings: flags.kryptonSettings,
     },
     // The benchmark itself adds little before it starts; a busy machine shows at the start.
     underLoad: startLoad > 0.5,

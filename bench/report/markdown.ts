@@ -45,6 +45,13 @@ export function renderMarkdown(report: BenchReport, svgName?: string): string {
     `- When: ${report.startedAt}`,
     `- Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`,
     `- Each scenario: ${s.warmupS} s warm-up, then ${s.count !== undefined ? `${n(s.count)} iterations` : `${s.durationS} s`}; pipeline ${s.pipeline} unless the row says otherwise`,
+    ...(s.kryptonSettings && Object.keys(s.kryptonSettings).length > 0
+      ? [
+          `- Krypton settings: ${Object.entries(s.kryptonSettings)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(', ')}`,
+        ]
+      : []),
     `- Load average ${report.loadAverage.start.toFixed(2)} at start, up to ${report.loadAverage.max.toFixed(2)} during the run` +
       (report.underLoad
         ? ' — **taken under load**: other work shared the CPU, so rates are a floor and tails are wider than on a quiet machine'

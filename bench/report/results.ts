@@ -52,6 +52,8 @@ export interface BenchSettings {
   pipeline: number;
   quick: boolean;
   profileServer: boolean;
+  /** `krypton serve --set` overrides the run used (empty: the profile's defaults). */
+  kryptonSettings?: Record<string, string>;
 }
 
 export interface BenchReport {
