@@ -80,7 +80,6 @@ export const ERRORS = define({
     reason: 'InvalidField',
     message: 'enumeration value is not defined for this field',
   },
-  KRY_MSG_UNDEFINED_ENUM: { reason: 'InvalidField', message: 'enumeration value is not defined for this field' },
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
   KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
@@ -120,6 +119,10 @@ export const ERRORS = define({
   },
   KRY_AUTH_BAD_CREDENTIAL: { reason: 'AuthenticationNotSuccessful', message: 'credential not accepted' },
   KRY_AUTH_PERMISSION_DENIED: { reason: 'PermissionDenied', message: 'operation not permitted' },
+  KRY_AUTH_ASSERTION_REFUSED: {
+    reason: 'PermissionDenied',
+    message: 'identity assertion refused: only gateway identities may assert a client',
+  },
   KRY_AUTH_MISCONFIGURED: { reason: 'GeneralFailure', message: 'authentication is misconfigured' },
   KRY_AUTH_PKI: { reason: 'GeneralFailure', message: 'certificate material is missing or invalid' },
   // --- Server, dispatcher and client (core/server, core/dispatch, core/client) ---------------
@@ -171,9 +174,6 @@ export const ERRORS = define({
   KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
   KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
   KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },
-  KRY_AUDIT_UNAVAILABLE: { reason: 'GeneralFailure', message: 'audit unavailable' },
-  KRY_AUDIT_CORRUPT: { reason: 'GeneralFailure', message: 'audit log is damaged' },
-  KRY_AUDIT_LOCKED: { reason: 'GeneralFailure', message: 'audit log is in use by another process' },
   // --- Core operations (plugins, core/services) ---------------------------------------------------
   KRY_OP_L4_AT_CORE: {
     reason: 'PermissionDenied',
@@ -201,6 +201,12 @@ export const ERRORS = define({
   KRY_OP_DESTROYED: { reason: 'WrongKeyLifecycleState', message: 'the object is destroyed: its key material is gone' },
   KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
   KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
+  // --- Gateway (core/gateway, plugins/gateway) ---------------------------------------------------
+  KRY_GW_UPSTREAM_UNAVAILABLE: { reason: 'GeneralFailure', message: 'the core is unreachable from the gateway' },
+  KRY_GW_UPSTREAM_TIMEOUT: { reason: 'GeneralFailure', message: 'the core did not answer within the gateway timeout' },
+  KRY_GW_UPSTREAM_RESULT: { reason: 'GeneralFailure', message: 'the core refused the request' },
+  KRY_GW_UPSTREAM_PROTOCOL: { reason: 'GeneralFailure', message: 'the core sent an answer the gateway cannot use' },
+  KRY_GW_L3_NOT_CACHEABLE: { reason: 'PermissionDenied', message: 'the named key is not an L3 the gateway may cache' },
   // --- Generic -------------------------------------------------------------------------------------
   KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
 });
