@@ -432,6 +432,10 @@ export async function main(argv: string[]): Promise<number> {
       results.push(r);
       process.stdout.write(summaryLine(r) + '\n');
     }
+  } catch (err) {
+    await pool?.stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
   } finally {
     await pool?.stopAll();
     process.off('SIGINT', onSignal);
