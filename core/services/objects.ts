@@ -156,7 +156,6 @@ export const SERVER_ONLY_ATTRIBUTES: ReadonlySet<string> = new Set([
   'AlwaysSensitive',
   'NeverExtractable',
   'LeaseTime',
-  'UsageLimits',
   'RandomNumberGenerator',
 ]);
 
