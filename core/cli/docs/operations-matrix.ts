@@ -221,7 +221,7 @@ export async function generateOperationsMatrix(sources: MatrixSources): Promise<
     '',
     `Profiles: ${profiles.map((p) => `\`${p.label}\` (${p.file})`).join(', ')}.`,
     '',
-    '## Operations served per role and version',
+    '## Operations implemented per role and version (loaded when a profile lists their plugin)',
     '',
     row(['Role', ...KMIP_VERSIONS]),
     row(['---', ...KMIP_VERSIONS.map(() => '--:')]),
