@@ -57,10 +57,20 @@ function fixtureRoot(): { root: string; pluginsDir: string } {
     `export const v = { operation: { name: 'VendorThing', code: 0x80000E42 }, phase: 2, roles: ['gateway'],` +
       ` permission: 'thing', versions: ['2.1'], ${mark} };\n`,
   );
+  // One operation, two descriptors: the gateway serves Get locally in phase 1, the core in phase 2.
+  mkdirSync(join(pluginsDir, 'gateway'));
+  writeFileSync(
+    join(pluginsDir, 'gateway', 'get.js'),
+    `export const get = { operation: 'Get', phase: 1, roles: ['gateway'], permission: 'get', ${mark} };\n`,
+  );
+  writeFileSync(
+    join(pluginsDir, 'get.js'),
+    `export const get = { operation: 'Get', phase: 2, roles: ['core'], permission: 'get', ${mark} };\n`,
+  );
   const profile = (name: string, role: string, phases: number[], plugins: string[]) =>
     writeFileSync(join(root, 'profiles', `${name}.json`), JSON.stringify({ name, role, phases, plugins }));
-  profile('a-core', 'core', [1, 2], ['builtin:locate', 'builtin:vendor']);
-  profile('b-gateway-phase1', 'gateway', [1], ['builtin:locate', 'builtin:vendor']);
+  profile('a-core', 'core', [1, 2], ['builtin:locate', 'builtin:vendor', 'builtin:get']);
+  profile('b-gateway-phase1', 'gateway', [1], ['builtin:locate', 'builtin:vendor', 'builtin:gateway/get']);
   return { root, pluginsDir };
 }
 
@@ -102,6 +112,18 @@ test('operations-matrix-marks-an-operation-loaded-only-where-role-phase-and-plug
     '',
   ]);
   assert.match(text, /\| `builtin:vendor` \| VendorThing \|/);
+});
+
+test('operations-matrix-combines-the-gateway-and-core-descriptors-of-one-operation', async () => {
+  const text = await generateOperationsMatrix(fixtureRoot());
+  assert.deepEqual(rowOf(text, 'Get').slice(9), [
+    '1, 2',
+    'gateway (phase 1); core (phase 2)',
+    '`get`',
+    '✓',
+    '✓',
+  ]);
+  assert.match(text, /\| `builtin:gateway\/get` \| Get \|/);
 });
 
 test('stale-check-names-the-file-the-first-differing-line-and-the-regenerate-command', async () => {

@@ -76,19 +76,37 @@ function loadsOperation(profile: ProfileConfig, entry: CatalogEntry): boolean {
   return profile.plugins.some((p) => p.module === entry.module);
 }
 
-/** Loads every built-in plugin and every plugin the profiles name; keyed by operation name. */
+/** Built-in plugin modules: plugins/<name>.js and one folder level, plugins/<folder>/<name>.js. */
+function builtinModules(pluginsDir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(pluginsDir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.js')) out.push(`builtin:${basename(entry.name, '.js')}`);
+    if (entry.isDirectory()) {
+      for (const f of readdirSync(join(pluginsDir, entry.name)))
+        if (f.endsWith('.js')) out.push(`builtin:${entry.name}/${basename(f, '.js')}`);
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * Loads every built-in plugin and every plugin the profiles name, keyed by operation name. An
+ * operation may have several descriptors (e.g. a gateway one serving L4 locally and a core one).
+ */
 async function collect(sources: MatrixSources): Promise<{
-  catalog: Map<string, CatalogEntry>;
+  catalog: Map<string, CatalogEntry[]>;
   profiles: MatrixProfile[];
 }> {
-  const catalog = new Map<string, CatalogEntry>();
-  const builtins = readdirSync(sources.pluginsDir)
-    .filter((f) => f.endsWith('.js'))
-    .sort();
-  for (const file of builtins) {
-    const module = `builtin:${basename(file, '.js')}`;
+  const catalog = new Map<string, CatalogEntry[]>();
+  const add = (entry: CatalogEntry): void => {
+    const name = nameOf(entry.descriptor);
+    const list = catalog.get(name) ?? [];
+    if (!list.some((e) => e.module === entry.module && e.descriptor === entry.descriptor)) list.push(entry);
+    catalog.set(name, list);
+  };
+  for (const module of builtinModules(sources.pluginsDir)) {
     for (const descriptor of await descriptorsOf(specifierOf(module, sources.pluginsDir))) {
-      catalog.set(nameOf(descriptor), { descriptor, module, display: module });
+      add({ descriptor, module, display: module });
     }
   }
   const profiles: MatrixProfile[] = [];
@@ -99,11 +117,9 @@ async function collect(sources: MatrixSources): Promise<{
       profiles.push({ label: config.name, file: relative(sources.root, file), config });
       for (const ref of config.plugins) {
         if (ref.module.startsWith('builtin:')) continue;
+        const display = ref.module.startsWith('/') ? relative(sources.root, ref.module) : ref.module;
         for (const descriptor of await descriptorsOf(specifierOf(ref.module, sources.pluginsDir))) {
-          const name = nameOf(descriptor);
-          if (catalog.has(name)) continue;
-          const display = ref.module.startsWith('/') ? relative(sources.root, ref.module) : ref.module;
-          catalog.set(name, { descriptor, module: ref.module, display });
+          add({ descriptor, module: ref.module, display });
         }
       }
     }
@@ -133,13 +149,35 @@ function row(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** Phase, roles and permission cells of an operation with one or more descriptors. */
+function descriptorCells(entries: readonly CatalogEntry[]): string[] {
+  if (entries.length === 0) return ['—', 'not implemented', '—'];
+  const ds = entries.map((e) => e.descriptor);
+  const phases = distinct(ds.map((d) => String(d.phase)));
+  const roles =
+    phases.length === 1
+      ? distinct(ds.flatMap((d) => d.roles)).join(', ')
+      : ds.map((d) => `${d.roles.join(', ')} (phase ${d.phase})`).join('; ');
+  return [phases.join(', '), roles, distinct(ds.map((d) => `\`${d.permission}\``)).join(', ')];
+}
+
+/** Versions any descriptor serves; undefined when none is implemented. */
+function servedVersions(entries: readonly CatalogEntry[]): readonly KmipVersion[] | undefined {
+  if (entries.length === 0) return undefined;
+  return KMIP_VERSIONS.filter((v) =>
+    entries.some((e) => (e.descriptor.versions ?? KMIP_VERSIONS).includes(v)),
+  );
+}
+
 /** The Markdown text of docs/operations-matrix.md. */
 export async function generateOperationsMatrix(sources: MatrixSources): Promise<string> {
   const { catalog, profiles } = await collect(sources);
-  const profileCells = (entry: CatalogEntry | undefined): string[] =>
-    profiles.map((p) => (entry && loadsOperation(p.config, entry) ? '✓' : ''));
-  const served = (entry: CatalogEntry | undefined): readonly KmipVersion[] | undefined =>
-    entry ? (entry.descriptor.versions ?? KMIP_VERSIONS) : undefined;
+  const profileCells = (entries: readonly CatalogEntry[]): string[] =>
+    profiles.map((p) => (entries.some((e) => loadsOperation(p.config, e)) ? '✓' : ''));
 
   const header = [
     'Operation',
@@ -152,52 +190,52 @@ export async function generateOperationsMatrix(sources: MatrixSources): Promise<
   ];
   const align = header.map((_, i) => (i >= 2 && i < 2 + KMIP_VERSIONS.length ? ':-:' : '---'));
   const standard = OPERATIONS.map((op) => {
-    const entry = catalog.get(op.camel);
-    const d = entry?.descriptor;
+    const entries = catalog.get(op.camel) ?? [];
     return row([
       op.name,
       hex(op.code),
-      ...versionCells(op.versions, served(entry)),
-      d ? String(d.phase) : '—',
-      d ? d.roles.join(', ') : 'not implemented',
-      d ? `\`${d.permission}\`` : '—',
-      ...profileCells(entry),
+      ...versionCells(op.versions, servedVersions(entries)),
+      ...descriptorCells(entries),
+      ...profileCells(entries),
     ]);
   });
   const vendor = [...catalog.values()]
-    .filter((e) => typeof e.descriptor.operation !== 'string')
-    .sort((a, b) => codeOf(a) - codeOf(b))
-    .map((entry) => {
-      const d = entry.descriptor;
+    .filter((entries) => typeof entries[0]?.descriptor.operation === 'object')
+    .sort((a, b) => codeOf(a[0] as CatalogEntry) - codeOf(b[0] as CatalogEntry))
+    .map((entries) => {
+      const first = entries[0] as CatalogEntry;
       return row([
-        nameOf(d),
-        hex(codeOf(entry)),
-        ...versionCells(KMIP_VERSIONS, served(entry)),
-        String(d.phase),
-        d.roles.join(', '),
-        `\`${d.permission}\``,
-        ...profileCells(entry),
+        nameOf(first.descriptor),
+        hex(codeOf(first)),
+        ...versionCells(KMIP_VERSIONS, servedVersions(entries)),
+        ...descriptorCells(entries),
+        ...profileCells(entries),
       ]);
     });
 
-  const implemented = [...catalog.values()];
+  const specVersionsOf = (e: CatalogEntry): readonly KmipVersion[] =>
+    typeof e.descriptor.operation === 'string'
+      ? (OPERATIONS.find((o) => o.camel === e.descriptor.operation)?.versions ?? [])
+      : KMIP_VERSIONS;
   const perRole = (['core', 'gateway'] as const).map((role) =>
     row([
       role,
       ...KMIP_VERSIONS.map((v) =>
         String(
-          implemented.filter(
-            (e) =>
-              e.descriptor.roles.includes(role) &&
-              (e.descriptor.versions ?? KMIP_VERSIONS).includes(v) &&
-              (typeof e.descriptor.operation !== 'string' ||
-                (OPERATIONS.find((o) => o.camel === e.descriptor.operation)?.versions.includes(v) ?? false)),
+          [...catalog.values()].filter((entries) =>
+            entries.some(
+              (e) =>
+                e.descriptor.roles.includes(role) &&
+                (e.descriptor.versions ?? KMIP_VERSIONS).includes(v) &&
+                specVersionsOf(e).includes(v),
+            ),
           ).length,
         ),
       ),
     ]),
   );
 
+  const implemented = [...catalog.values()].flat();
   const plugins = implemented
     .map((e) => [e.display, nameOf(e.descriptor)] as const)
     .sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])));
