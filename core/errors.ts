@@ -202,11 +202,23 @@ export const ERRORS = define({
   KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
   KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
   // --- Gateway (core/gateway, plugins/gateway) ---------------------------------------------------
-  KRY_GW_UPSTREAM_UNAVAILABLE: { reason: 'GeneralFailure', message: 'the core is unreachable from the gateway' },
-  KRY_GW_UPSTREAM_TIMEOUT: { reason: 'GeneralFailure', message: 'the core did not answer within the gateway timeout' },
+  KRY_GW_UPSTREAM_UNAVAILABLE: {
+    reason: 'GeneralFailure',
+    message: 'the core is unreachable from the gateway',
+  },
+  KRY_GW_UPSTREAM_TIMEOUT: {
+    reason: 'GeneralFailure',
+    message: 'the core did not answer within the gateway timeout',
+  },
   KRY_GW_UPSTREAM_RESULT: { reason: 'GeneralFailure', message: 'the core refused the request' },
-  KRY_GW_UPSTREAM_PROTOCOL: { reason: 'GeneralFailure', message: 'the core sent an answer the gateway cannot use' },
-  KRY_GW_L3_NOT_CACHEABLE: { reason: 'PermissionDenied', message: 'the named key is not an L3 the gateway may cache' },
+  KRY_GW_UPSTREAM_PROTOCOL: {
+    reason: 'GeneralFailure',
+    message: 'the core sent an answer the gateway cannot use',
+  },
+  KRY_GW_L3_NOT_CACHEABLE: {
+    reason: 'PermissionDenied',
+    message: 'the named key is not an L3 the gateway may cache',
+  },
   // --- Generic -------------------------------------------------------------------------------------
   KRY_INTERNAL: { reason: 'GeneralFailure', message: 'internal error' },
 });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { hasPermission } from '../auth/identity.js';
 import type { Identity } from '../auth/identity.js';
 import type { CredentialVerifier, UsernamePasswordCredential } from '../auth/credentials.js';
+import { findAssertion } from '../auth/asserted-identity.js';
 import { KryptonError, isKryptonError } from '../errors.js';
 import type { ResultReasonName } from '../errors.js';
 import { encodeResponseMessage, parseRequestMessage, versionOf } from '../messages/index.js';
@@ -71,6 +72,11 @@ export interface DispatcherOptions {
   verifier?: CredentialVerifier | undefined;
   credentialsRequired?: boolean;
   audit?: AuditHook | undefined;
+  /**
+   * Honours a client identity asserted by a gateway (core/auth/asserted-identity.ts); absent, an
+   * assertion is refused. Throws unless the TLS peer is a gateway identity (checklist 29).
+   */
+  assertion?: ((credential: StructureItem, peer: Identity | undefined) => Identity) | undefined;
   observe?: OperationObserver | undefined;
   /** Versions answered; default all of 1.0–2.1. */
   versions?: readonly KmipVersion[];
@@ -297,6 +303,11 @@ export class Dispatcher {
   }
 
   private async authenticate(msg: RequestMessage, origin: RequestOrigin): Promise<Identity> {
+    const asserted = findAssertion(msg.header.authentication);
+    if (asserted) {
+      if (!this.opts.assertion) throw new KryptonError('KRY_AUTH_ASSERTION_REFUSED');
+      return this.opts.assertion(asserted, origin.peerIdentity);
+    }
     const credential = credentialOf(msg);
     const { verifier } = this.opts;
     if (credential === 'unsupported')

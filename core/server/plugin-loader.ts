@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import type { ProfileConfig } from '../config/schema.js';
 import { KryptonError } from '../errors.js';
 import { isOperationDescriptor } from '../dispatch/operation.js';
-import type { DefinedOperation, OperationRole } from '../dispatch/operation.js';
+import type { DefinedOperation, OperationRole, RequestServices } from '../dispatch/operation.js';
+import type { ServerMetrics } from './metrics.js';
 import type { OperationRegistry } from '../dispatch/registry.js';
 
 /** Name of the fastify plugin that decorates the instance with `krypton`. */
@@ -21,6 +22,15 @@ export const DISPATCH_PLUGIN = 'krypton-dispatch';
 export interface KryptonDecoration {
   readonly registry: OperationRegistry;
   readonly profile: ProfileConfig;
+  /** The dispatcher's request services: service plugins (core/services, core/gateway) fill it at boot. */
+  readonly services?: RequestServices;
+  readonly metrics?: ServerMetrics;
+  readonly log?: Logger;
+  /**
+   * Standalone: core-role descriptors of operations a gateway-role descriptor routes, by operation
+   * name. They are not registered (an operation is provided once); the gateway reaches them in-process.
+   */
+  readonly shadowed?: Map<string, DefinedOperation>;
 }
 
 declare module 'fastify' {
@@ -36,7 +46,9 @@ export function rolesOf(role: ProfileConfig['role']): readonly OperationRole[] {
 function specifierOf(module: string): string {
   if (module.startsWith('builtin:')) {
     const name = module.slice('builtin:'.length);
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new KryptonError('KRY_CFG_PLUGIN_LOAD', module);
+    // One optional folder level: `builtin:gateway/create` is plugins/gateway/create.js.
+    if (!/^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)?$/.test(name))
+      throw new KryptonError('KRY_CFG_PLUGIN_LOAD', module);
     // core never imports plugins/ statically; the built-in plugins sit beside core/ in the build.
     return new URL(`../../plugins/${name}.js`, import.meta.url).href;
   }
@@ -59,7 +71,7 @@ export function registerDispatchPlugin(app: FastifyInstance, decoration: Krypton
   app.register(
     fastifyPlugin(
       async (instance: FastifyInstance) => {
-        instance.decorate('krypton', decoration);
+        instance.decorate('krypton', { shadowed: new Map(), ...decoration });
       },
       { name: DISPATCH_PLUGIN, fastify: '5.x' },
     ),
@@ -73,6 +85,7 @@ export async function loadOperationPlugins(
 ): Promise<LoadedPlugin[]> {
   const roles = rolesOf(profile.role);
   const loaded: LoadedPlugin[] = [];
+  const modules: { ref: ProfileConfig['plugins'][number]; mod: PluginModule }[] = [];
   for (const ref of profile.plugins) {
     let mod: PluginModule;
     try {
@@ -81,6 +94,19 @@ export async function loadOperationPlugins(
       log.error({ module: ref.module, err: (err as Error).message }, 'plugin could not be loaded');
       throw new KryptonError('KRY_CFG_PLUGIN_LOAD', `${ref.module} (listed in ${profile.source})`);
     }
+    modules.push({ ref, mod });
+  }
+  const enabled = (d: DefinedOperation) =>
+    profile.phases.includes(d.phase) && d.roles.some((r) => roles.includes(r));
+  const nameOf = (d: DefinedOperation) => (typeof d.operation === 'string' ? d.operation : d.operation.name);
+  // Standalone loads both roles: where a gateway-role descriptor routes an operation, the core-role
+  // one is its in-process delegate, kept aside rather than registered twice.
+  const routed = new Set<string>();
+  if (profile.role === 'standalone')
+    for (const { mod } of modules)
+      for (const d of Object.values(mod).filter(isOperationDescriptor) as DefinedOperation[])
+        if (enabled(d) && d.roles.includes('gateway') && !d.roles.includes('core')) routed.add(nameOf(d));
+  for (const { ref, mod } of modules) {
     const descriptors = Object.values(mod).filter(isOperationDescriptor) as DefinedOperation[];
     if (descriptors.length === 0 && typeof mod.kryptonPlugin !== 'function') {
       throw new KryptonError('KRY_CFG_PLUGIN_LOAD', `${ref.module} exports no operation descriptor`);
@@ -88,8 +114,24 @@ export async function loadOperationPlugins(
     if (typeof mod.kryptonPlugin === 'function') app.register(mod.kryptonPlugin, ref.options);
     const names: string[] = [];
     for (const d of descriptors) {
-      if (!profile.phases.includes(d.phase) || !d.roles.some((r) => roles.includes(r))) continue;
-      const opName = typeof d.operation === 'string' ? d.operation : d.operation.name;
+      if (!enabled(d)) continue;
+      const opName = nameOf(d);
+      if (routed.has(opName) && !d.roles.includes('gateway')) {
+        app.register(
+          fastifyPlugin(
+            async (instance: FastifyInstance) => {
+              instance.krypton.shadowed?.set(opName, d);
+            },
+            {
+              name: `krypton-delegate-${opName}`,
+              fastify: '5.x',
+              dependencies: [DISPATCH_PLUGIN, ...(d.dependencies ?? [])],
+              decorators: { fastify: ['krypton'] },
+            },
+          ),
+        );
+        continue;
+      }
       names.push(opName);
       app.register(
         fastifyPlugin(

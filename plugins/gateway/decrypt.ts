@@ -1,0 +1,16 @@
+/**
+ * Decrypt at the gateway (KMIP 2.1 §6.1.13, 1.4 §4.30) — e.g. unwrapping a DEK: with a cached L3
+ * (an old version replaced by Rekey still decrypts) or a local L4 here, else at the core.
+ */
+import { defineOperation } from '../../core/dispatch/operation.js';
+import { routeCrypto } from './crypto.js';
+import { GATEWAY_SERVICES_PLUGIN } from './routing.js';
+
+export const decrypt = defineOperation({
+  operation: 'Decrypt',
+  phase: 1,
+  roles: ['gateway'],
+  permission: 'decrypt',
+  dependencies: [GATEWAY_SERVICES_PLUGIN],
+  handle: (ctx, payload) => routeCrypto(ctx, 'Decrypt', payload),
+});
