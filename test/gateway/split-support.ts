@@ -38,7 +38,7 @@ export interface SplitOptions {
   /** Merged into the gateway's `upstream` section. */
   readonly upstream?: Record<string, unknown>;
   /** Where the gateway connects instead of the core (a wire tap in front of it). */
-  readonly via?: (corePort: number) => Promise<number>;
+  readonly via?: (corePort: number, pki: DevPkiFiles) => Promise<number>;
   readonly logLevel?: string;
 }
 
@@ -64,7 +64,7 @@ export async function startSplit(opts: SplitOptions = {}): Promise<Split> {
   const coreProfile = writeCoreProfile(dir, pki, { ports: { ttlv: 0, https: 0, admin: 0 }, logLevel });
   let core = await serve('core', coreProfile);
   const corePort = core.ttlvPort;
-  const target = opts.via ? await opts.via(corePort) : corePort;
+  const target = opts.via ? await opts.via(corePort, pki) : corePort;
   const gatewayProfile = writeGatewayProfile(dir, pki, target, {
     ports: { ttlv: 0, https: 0, admin: 0 },
     logLevel,
