@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = Object.freeze({
   migrate: async () => (await import('./commands/migrate.js')).command,
   init: async () => (await import('./commands/init.js')).command,
   serve: async () => (await import('./commands/serve.js')).command,
+  dev: async () => (await import('./commands/dev.js')).command,
   client: async () => (await import('./commands/client.js')).command,
   conformance: async () => (await import('./commands/conformance.js')).command,
   docs: async () => (await import('./commands/docs.js')).command,
