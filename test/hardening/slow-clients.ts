@@ -28,8 +28,20 @@ export interface AttackReport {
   closed: Record<AttackKind, { count: number; slowestMs: number }>;
   /** Attackers still open when the run ended (must be 0). */
   stillOpen: number;
-  good: { requests: number; failures: number; p50Ms: number; p99Ms: number; maxMs: number };
+  good: GoodClientFigures;
+  /** The good client while attackers were still connecting (TLS handshakes cost CPU on both sides). */
+  goodDuringRamp: GoodClientFigures;
+  /** The good client once every attacker was connected, silent or trickling. */
+  goodWhileHeld: GoodClientFigures;
   durationMs: number;
+}
+
+export interface GoodClientFigures {
+  requests: number;
+  failures: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface AttackOptions {
@@ -155,6 +167,9 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
   // The well-behaved client: connected before the attack, one request at a time.
   const good = await KmipClient.connect({ host: '127.0.0.1', port, ca, cert, key, timeoutMs: 10_000 });
   const latencies: number[] = [];
+  const rampLatencies: number[] = [];
+  const heldLatencies: number[] = [];
+  let ramping = true;
   let failures = 0;
   let attacking = true;
   const goodLoop = (async () => {
@@ -162,7 +177,9 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
       const t0 = process.hrtime.bigint();
       try {
         await good.discoverVersions();
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        latencies.push(ms);
+        (ramping ? rampLatencies : heldLatencies).push(ms);
       } catch {
         failures++;
       }
@@ -177,6 +194,7 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  ramping = false;
   // Wait for the server to close every attacker: the timeouts plus a generous margin.
   const waitUntil = Date.now() + Math.max(opts.handshakeTimeoutMs, opts.requestTimeoutMs) * 3 + 10_000;
   while (open.size > 0 && Date.now() < waitUntil && Date.now() - started < deadlineMs) {
@@ -188,18 +206,23 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
   const stillOpen = open.size;
   for (const s of open) s.destroy();
   for (const t of timers) clearInterval(t);
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const figures = (values: number[], failed: number): GoodClientFigures => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return {
+      requests: values.length,
+      failures: failed,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? 0,
+    };
+  };
   return {
     total: opts.total,
     closed,
     stillOpen,
-    good: {
-      requests: latencies.length,
-      failures,
-      p50Ms: percentile(sorted, 50),
-      p99Ms: percentile(sorted, 99),
-      maxMs: sorted[sorted.length - 1] ?? 0,
-    },
+    good: figures(latencies, failures),
+    goodDuringRamp: figures(rampLatencies, 0),
+    goodWhileHeld: figures(heldLatencies, 0),
     durationMs: Date.now() - started,
   };
 }
