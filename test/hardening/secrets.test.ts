@@ -14,7 +14,6 @@ import { PLACEHOLDER_SET, THROWS_LEAKY_ERROR } from './fixtures/hostile-plugin.j
 import {
   batchCount,
   batchItem,
-  emptyPayload,
   hex,
   operation,
   postKmip,
