@@ -18,7 +18,8 @@ let server: RunningServer;
 let client: KmipClient;
 
 before(async () => {
-  server = await startTestServer();
+  // The framework alone: the standalone profile's operations minus everything but these two.
+  server = await startTestServer({ plugins: ['builtin:discover-versions', 'builtin:query'] });
   client = await clientFor(server);
 });
 after(async () => {
