@@ -33,6 +33,17 @@ export type ResultReasonName =
   | 'ConstraintViolation'
   | 'IncompatibleCryptographicUsageMask'
   | 'UnsupportedProtocolVersion'
+  | 'ReadOnlyAttribute'
+  | 'AttributeReadOnly'
+  | 'AttributeSingleValued'
+  | 'MultiValuedAttribute'
+  | 'AttributeNotFound'
+  | 'AttributeInstanceNotFound'
+  | 'NonUniqueNameAttribute'
+  | 'InvalidAttribute'
+  | 'InvalidAttributeValue'
+  | 'UsageLimitExceeded'
+  | 'InvalidAsynchronousCorrelationValue'
   | 'GeneralFailure';
 
 export interface ErrorDefinition {
@@ -201,6 +212,48 @@ export const ERRORS = define({
   KRY_OP_DESTROYED: { reason: 'WrongKeyLifecycleState', message: 'the object is destroyed: its key material is gone' },
   KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
   KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
+  // --- Attribute changes, Check, Archive, asynchronous operations (phases 3-4) -------------------
+  // 2.x reasons and the 1.x reason the same refusal gets (KMIP 1.4 §11.15-11.17, 2.1 §6.1.x).
+  KRY_ATTR_READ_ONLY: { reason: 'AttributeReadOnly', message: 'the attribute is read-only for clients' },
+  KRY_ATTR_READ_ONLY_ADD: { reason: 'ReadOnlyAttribute', message: 'the attribute is read-only for clients' },
+  KRY_ATTR_READ_ONLY_1X: { reason: 'PermissionDenied', message: 'the attribute is read-only for clients' },
+  KRY_ATTR_SINGLE_VALUED: { reason: 'AttributeSingleValued', message: 'the attribute is single-valued and has a value' },
+  KRY_ATTR_SINGLE_VALUED_1X: { reason: 'IllegalOperation', message: 'the attribute is single-valued and has a value' },
+  KRY_ATTR_MULTI_VALUED: {
+    reason: 'MultiValuedAttribute',
+    message: 'the attribute has several values: name the one to change',
+  },
+  KRY_ATTR_NOT_FOUND: { reason: 'AttributeNotFound', message: 'the object has no such attribute' },
+  KRY_ATTR_NOT_FOUND_1X: { reason: 'InvalidField', message: 'the object has no such attribute' },
+  KRY_ATTR_INSTANCE_NOT_FOUND: {
+    reason: 'AttributeInstanceNotFound',
+    message: 'no value of the attribute matches',
+  },
+  KRY_ATTR_INSTANCE_NOT_FOUND_1X: { reason: 'ItemNotFound', message: 'no value of the attribute matches' },
+  KRY_ATTR_NAME_NOT_UNIQUE: { reason: 'NonUniqueNameAttribute', message: 'another object has this Name' },
+  KRY_ATTR_NAME_NOT_UNIQUE_1X: { reason: 'IllegalOperation', message: 'another object has this Name' },
+  KRY_ATTR_NOT_APPLICABLE: { reason: 'InvalidAttribute', message: 'the attribute does not apply to this object' },
+  KRY_ATTR_NOT_APPLICABLE_1X: { reason: 'PermissionDenied', message: 'the attribute does not apply to this object' },
+  KRY_ATTR_BAD_VALUE: { reason: 'InvalidAttributeValue', message: 'invalid attribute value' },
+  KRY_ATTR_BAD_VALUE_1X: { reason: 'InvalidField', message: 'invalid attribute value' },
+  KRY_ATTR_INDEX_GIVEN: { reason: 'InvalidField', message: 'Add Attribute takes no Attribute Index' },
+  KRY_ATTR_WRONG_STATE: {
+    reason: 'WrongKeyLifecycleState',
+    message: 'the attribute cannot change in the object state',
+  },
+  KRY_OP_ARCHIVED: { reason: 'ObjectArchived', message: 'the object is archived: Recover it first' },
+  KRY_CHECK_USAGE_LIMIT: { reason: 'UsageLimitExceeded', message: 'the usage limits do not allow this amount' },
+  KRY_CHECK_DENIED_1X: { reason: 'PermissionDenied', message: 'the object may not be used so' },
+  KRY_CHECK_LEASE: { reason: 'PermissionDenied', message: 'the lease time asked exceeds what the server grants' },
+  KRY_ASYNC_UNKNOWN: {
+    reason: 'InvalidAsynchronousCorrelationValue',
+    message: 'no outstanding operation has this Asynchronous Correlation Value',
+  },
+  KRY_ASYNC_UNKNOWN_1X: {
+    reason: 'ItemNotFound',
+    message: 'no outstanding operation has this Asynchronous Correlation Value',
+  },
+  KRY_ASYNC_CANCELED: { reason: 'OperationCanceledByRequester', message: 'the operation was canceled' },
   // --- Gateway (core/gateway, plugins/gateway) ---------------------------------------------------
   KRY_GW_UPSTREAM_UNAVAILABLE: {
     reason: 'GeneralFailure',

@@ -32,6 +32,7 @@ import { encodeTtlv } from '../ttlv/encoder.js';
 import { child, structure } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import type { IdPlaceholder, OperationResult, RequestContext, RequestServices } from './operation.js';
+import { AsyncOperations, type AsyncOperationOptions, type PollAnswer } from './pending.js';
 import type { OperationRegistry } from './registry.js';
 
 export interface RequestOrigin {
@@ -80,6 +81,8 @@ export interface DispatcherOptions {
   observe?: OperationObserver | undefined;
   /** Versions answered; default all of 1.0–2.1. */
   versions?: readonly KmipVersion[];
+  /** Asynchronous operations (Asynchronous Indicator, Poll, Cancel): table size, scheduling. */
+  asynchronous?: AsyncOperationOptions | undefined;
 }
 
 export interface DispatchResult {
@@ -168,7 +171,15 @@ function createPlaceholder(): IdPlaceholder {
     set: (id) => {
       value = id;
     },
+    clear: () => {
+      value = undefined;
+    },
   };
+}
+
+/** Whose asynchronous operations a request may poll or cancel: its identity's own. */
+function ownerOf(identity: Identity): string {
+  return `${identity.tenant}\u0000${identity.principal}`;
 }
 
 function toPayload(result: OperationResult): StructureItem | undefined {
@@ -179,9 +190,12 @@ function toPayload(result: OperationResult): StructureItem | undefined {
 
 export class Dispatcher {
   private readonly versions: readonly KmipVersion[];
+  /** Operations answered Pending and not yet polled (KMIP 2.1 §6.1.38). */
+  readonly pending: AsyncOperations;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.versions = opts.versions ?? KMIP_VERSIONS;
+    this.pending = new AsyncOperations(opts.asynchronous);
   }
 
   get supportedVersions(): readonly KmipVersion[] {
@@ -236,14 +250,11 @@ export class Dispatcher {
       BatchErrorContinuationOption.Stop;
     const outcomes: ItemOutcome[] = [];
     for (let index = 0; index < msg.batchItems.length; index++) {
-      const outcome = await this.runItem(
-        msg.batchItems[index] as RequestBatchItem,
-        index,
-        version,
-        identity,
-        placeholder,
-        origin,
-      );
+      const args = [msg.batchItems[index] as RequestBatchItem, index, version, identity] as const;
+      const outcome =
+        (msg.header.asynchronousIndicator === true &&
+          this.startAsync(...args, placeholder, origin)) ||
+        (await this.runItem(...args, placeholder, origin));
       outcomes.push(outcome);
       // Stop: later items are not processed and not reported (KMIP 2.1 §6.1.4).
       if (outcome.failed && stopOnError) break;
@@ -283,7 +294,6 @@ export class Dispatcher {
         });
       }
     }
-    if (h.asynchronousIndicator === true) return new KryptonError('KRY_SRV_ASYNC_NOT_SUPPORTED');
     if (h.batchErrorContinuationOption === BatchErrorContinuationOption.Undo) {
       return new KryptonError('KRY_SRV_UNDO_NOT_SUPPORTED');
     }
@@ -323,6 +333,50 @@ export class Dispatcher {
     return origin.peerIdentity;
   }
 
+  /**
+   * Asynchronous Indicator (KMIP 2.1 §6.7): an operation that allows it is answered Pending with
+   * a correlation value and run later, exactly as synchronously, with a copy of the ID
+   * placeholder as it is now. Undefined: run it synchronously (not allowed, not permitted — the
+   * synchronous path gives the error — or the table is full).
+   */
+  private startAsync(
+    item: RequestBatchItem,
+    index: number,
+    version: KmipVersion,
+    identity: Identity,
+    placeholder: IdPlaceholder,
+    origin: RequestOrigin,
+  ): ItemOutcome | undefined {
+    const descriptor = this.opts.registry.get(item.operation);
+    if (!descriptor?.asynchronous || (descriptor.versions && !descriptor.versions.includes(version)))
+      return undefined;
+    if (!hasPermission(identity, descriptor.permission)) return undefined;
+    const snapshot = createPlaceholder();
+    const held = placeholder.get();
+    if (held !== undefined) snapshot.set(held);
+    const correlation = this.pending.submit(ownerOf(identity), async () => {
+      const { item: answered, failed } = await this.runItem(item, index, version, identity, snapshot, origin);
+      const reason =
+        answered.resultReason !== undefined ? RESULT_REASON?.name(answered.resultReason, version) : undefined;
+      return {
+        failed,
+        ...(reason !== undefined && { reason }),
+        ...(answered.resultMessage !== undefined && { message: answered.resultMessage }),
+        ...(answered.payload && { payload: answered.payload }),
+      };
+    });
+    if (!correlation) return undefined;
+    return {
+      item: {
+        operation: item.operation,
+        ...(item.uniqueBatchItemId && { uniqueBatchItemId: item.uniqueBatchItemId }),
+        resultStatus: ResultStatus.OperationPending,
+        asynchronousCorrelationValue: correlation,
+      },
+      failed: false,
+    };
+  }
+
   private async runItem(
     item: RequestBatchItem,
     index: number,
@@ -337,6 +391,7 @@ export class Dispatcher {
       descriptor?.name ?? operationByCode(item.operation)?.camel ?? `0x${item.operation.toString(16)}`;
     const log = this.opts.log.child({ op: opName, principal: identity.principal, tenant: identity.tenant });
     let payload: StructureItem | undefined;
+    let polled: PollAnswer | undefined;
     let error: unknown;
     // A flag, not `error !== undefined`: `throw undefined` is a failure too.
     let failed = false;
@@ -356,8 +411,26 @@ export class Dispatcher {
         batchItem: item.uniqueBatchItemId ? { index, uniqueBatchItemId: item.uniqueBatchItemId } : { index },
         registry: this.opts.registry,
         transport: origin.transport,
+        asynchronous: {
+          operations: this.pending,
+          owner: ownerOf(identity),
+          answer: (a) => {
+            polled = a;
+          },
+        },
       };
       payload = toPayload(await descriptor.handle(ctx, item.payload));
+      // Poll answers with the stored outcome of the operation it names (KMIP 2.1 §6.1.38).
+      const stored = polled?.state === 'done' ? polled.outcome : undefined;
+      if (stored) {
+        payload = stored.payload;
+        if (stored.failed) {
+          failed = true;
+          error = new KryptonError('KRY_INTERNAL');
+          Object.defineProperty(error, 'reason', { value: stored.reason ?? 'GeneralFailure' });
+          Object.defineProperty(error, 'message', { value: stored.message ?? '' });
+        }
+      }
     } catch (err) {
       error = err;
       failed = true;
@@ -395,6 +468,8 @@ export class Dispatcher {
       ...(item.uniqueBatchItemId && { uniqueBatchItemId: item.uniqueBatchItemId }),
       resultStatus: ResultStatus.Success,
     };
+    if (polled?.state === 'pending')
+      return { item: { ...base, resultStatus: ResultStatus.OperationPending }, failed: false };
     if (!failed) return { item: { ...base, ...(payload && { payload }) }, failed: false };
     return {
       item: {

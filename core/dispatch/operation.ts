@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.js';
 import type { ItemTypeName, StructureItem, TtlvItem } from '../ttlv/types.js';
 import type { KmipVersion } from '../spec/versions.js';
+import type { AsyncOperations, PollAnswer } from './pending.js';
 
 export type OperationRole = 'core' | 'gateway';
 export type Phase = 1 | 2 | 3 | 4;
@@ -23,6 +24,19 @@ export interface RequestServices {}
 export interface IdPlaceholder {
   get(): string | undefined;
   set(uniqueIdentifier: string): void;
+  /** Empties it (a refused Check, KMIP 2.1 §6.1.7); optional for contexts built outside the dispatcher. */
+  clear?(): void;
+}
+
+/**
+ * Asynchronous operations of this server (core/dispatch/pending.ts), for Poll and Cancel: the
+ * table, the owner key of the request's identity, and how Poll hands a stored answer back.
+ */
+export interface AsyncContext {
+  readonly operations: AsyncOperations;
+  readonly owner: string;
+  /** Poll: answer this batch item with a stored outcome (or Pending) instead of a payload. */
+  answer(answer: PollAnswer): void;
 }
 
 export interface RequestContext {
@@ -39,6 +53,8 @@ export interface RequestContext {
   /** The operations this server loaded (Query answers with exactly these). */
   readonly registry: OperationRegistryView;
   readonly transport: 'ttlv' | 'https' | 'in-process';
+  /** Set by the dispatcher; absent in contexts built elsewhere (Poll and Cancel then fail). */
+  readonly asynchronous?: AsyncContext;
 }
 
 /** Read-only view of the loaded operations, for Query. */
@@ -81,6 +97,11 @@ export interface OperationDescriptor {
   readonly objectTypes?: readonly string[];
   /** Versions the operation is served in; default: every version the server answers. */
   readonly versions?: readonly KmipVersion[];
+  /**
+   * May run asynchronously when the request carries the Asynchronous Indicator (KMIP 2.1 §6.7):
+   * answered Operation Pending with a correlation value, its result fetched by Poll.
+   */
+  readonly asynchronous?: boolean;
   handle(ctx: RequestContext, payload: StructureItem | undefined): Promise<OperationResult> | OperationResult;
 }
 

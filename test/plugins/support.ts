@@ -16,6 +16,7 @@ import { validateProfileObject } from '../../core/config/load.js';
 import { Dispatcher } from '../../core/dispatch/dispatcher.js';
 import { isOperationDescriptor, type DefinedOperation } from '../../core/dispatch/operation.js';
 import { OperationRegistry } from '../../core/dispatch/registry.js';
+import type { AsyncOperationOptions } from '../../core/dispatch/pending.js';
 import { parseResponseMessage, type ResponseBatchItem } from '../../core/messages/index.js';
 import { openCoreServices, type CoreServices } from '../../core/services/index.js';
 import { Operation, Tag, enumForTag, type KmipVersion } from '../../core/spec/index.js';
@@ -69,7 +70,33 @@ export interface CoreHarness {
   close(): Promise<void>;
 }
 
-export async function openHarness(adapter: Adapter, opts: { log?: Logger } = {}): Promise<CoreHarness> {
+/** The phase 3 and 4 operations of the core profile (attribute changes, Check, Archive, Poll, …). */
+export const PHASE_3_4_PLUGINS = [
+  'get-attribute-list',
+  'add-attribute',
+  'modify-attribute',
+  'delete-attribute',
+  'set-attribute',
+  'check',
+  'archive',
+  'recover',
+  'poll',
+  'cancel',
+  'rng-retrieve',
+  'rng-seed',
+  'hash',
+  'interop',
+  'log',
+] as const;
+
+export interface HarnessOptions {
+  log?: Logger;
+  /** Plugin files to load (default CORE_PLUGINS). */
+  plugins?: readonly string[];
+  asynchronous?: AsyncOperationOptions;
+}
+
+export async function openHarness(adapter: Adapter, opts: HarnessOptions = {}): Promise<CoreHarness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'krypton-core-ops-'));
   const schema = `krypton_ops_${randomBytes(6).toString('hex')}`;
   const raw = JSON.parse(readFileSync(join(repoRoot, 'profiles', 'core.json'), 'utf8')) as Record<
@@ -89,7 +116,7 @@ export async function openHarness(adapter: Adapter, opts: { log?: Logger } = {})
   const log = opts.log ?? pino({ level: 'silent' });
   const services = await openCoreServices(config, log, { softwareHsmScrypt: { log2N: 10 } });
   const registry = new OperationRegistry();
-  for (const name of CORE_PLUGINS) {
+  for (const name of opts.plugins ?? CORE_PLUGINS) {
     const mod = (await import(`../../plugins/${name}.js`)) as Record<string, unknown>;
     for (const d of Object.values(mod)) if (isOperationDescriptor(d)) registry.add(d as DefinedOperation);
   }
@@ -100,6 +127,7 @@ export async function openHarness(adapter: Adapter, opts: { log?: Logger } = {})
     services: { store: services.store, keys: services.keys },
     maxBatchItems: 64,
     maxResponseBytes: 4 * 1024 * 1024,
+    ...(opts.asynchronous && { asynchronous: opts.asynchronous }),
   });
   return {
     services,
