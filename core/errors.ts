@@ -217,8 +217,14 @@ export const ERRORS = define({
   KRY_ATTR_READ_ONLY: { reason: 'AttributeReadOnly', message: 'the attribute is read-only for clients' },
   KRY_ATTR_READ_ONLY_ADD: { reason: 'ReadOnlyAttribute', message: 'the attribute is read-only for clients' },
   KRY_ATTR_READ_ONLY_1X: { reason: 'PermissionDenied', message: 'the attribute is read-only for clients' },
-  KRY_ATTR_SINGLE_VALUED: { reason: 'AttributeSingleValued', message: 'the attribute is single-valued and has a value' },
-  KRY_ATTR_SINGLE_VALUED_1X: { reason: 'IllegalOperation', message: 'the attribute is single-valued and has a value' },
+  KRY_ATTR_SINGLE_VALUED: {
+    reason: 'AttributeSingleValued',
+    message: 'the attribute is single-valued and has a value',
+  },
+  KRY_ATTR_SINGLE_VALUED_1X: {
+    reason: 'IllegalOperation',
+    message: 'the attribute is single-valued and has a value',
+  },
   KRY_ATTR_MULTI_VALUED: {
     reason: 'MultiValuedAttribute',
     message: 'the attribute has several values: name the one to change',
@@ -232,8 +238,14 @@ export const ERRORS = define({
   KRY_ATTR_INSTANCE_NOT_FOUND_1X: { reason: 'ItemNotFound', message: 'no value of the attribute matches' },
   KRY_ATTR_NAME_NOT_UNIQUE: { reason: 'NonUniqueNameAttribute', message: 'another object has this Name' },
   KRY_ATTR_NAME_NOT_UNIQUE_1X: { reason: 'IllegalOperation', message: 'another object has this Name' },
-  KRY_ATTR_NOT_APPLICABLE: { reason: 'InvalidAttribute', message: 'the attribute does not apply to this object' },
-  KRY_ATTR_NOT_APPLICABLE_1X: { reason: 'PermissionDenied', message: 'the attribute does not apply to this object' },
+  KRY_ATTR_NOT_APPLICABLE: {
+    reason: 'InvalidAttribute',
+    message: 'the attribute does not apply to this object',
+  },
+  KRY_ATTR_NOT_APPLICABLE_1X: {
+    reason: 'PermissionDenied',
+    message: 'the attribute does not apply to this object',
+  },
   KRY_ATTR_BAD_VALUE: { reason: 'InvalidAttributeValue', message: 'invalid attribute value' },
   KRY_ATTR_BAD_VALUE_1X: { reason: 'InvalidField', message: 'invalid attribute value' },
   KRY_ATTR_INDEX_GIVEN: { reason: 'InvalidField', message: 'Add Attribute takes no Attribute Index' },
@@ -242,9 +254,15 @@ export const ERRORS = define({
     message: 'the attribute cannot change in the object state',
   },
   KRY_OP_ARCHIVED: { reason: 'ObjectArchived', message: 'the object is archived: Recover it first' },
-  KRY_CHECK_USAGE_LIMIT: { reason: 'UsageLimitExceeded', message: 'the usage limits do not allow this amount' },
+  KRY_CHECK_USAGE_LIMIT: {
+    reason: 'UsageLimitExceeded',
+    message: 'the usage limits do not allow this amount',
+  },
   KRY_CHECK_DENIED_1X: { reason: 'PermissionDenied', message: 'the object may not be used so' },
-  KRY_CHECK_LEASE: { reason: 'PermissionDenied', message: 'the lease time asked exceeds what the server grants' },
+  KRY_CHECK_LEASE: {
+    reason: 'PermissionDenied',
+    message: 'the lease time asked exceeds what the server grants',
+  },
   KRY_ASYNC_UNKNOWN: {
     reason: 'InvalidAsynchronousCorrelationValue',
     message: 'no outstanding operation has this Asynchronous Correlation Value',

@@ -252,8 +252,7 @@ export class Dispatcher {
     for (let index = 0; index < msg.batchItems.length; index++) {
       const args = [msg.batchItems[index] as RequestBatchItem, index, version, identity] as const;
       const outcome =
-        (msg.header.asynchronousIndicator === true &&
-          this.startAsync(...args, placeholder, origin)) ||
+        (msg.header.asynchronousIndicator === true && this.startAsync(...args, placeholder, origin)) ||
         (await this.runItem(...args, placeholder, origin));
       outcomes.push(outcome);
       // Stop: later items are not processed and not reported (KMIP 2.1 §6.1.4).
