@@ -15,11 +15,23 @@
  * Method other than Encrypt, or MAC/sign key information → Feature Not Supported.
  */
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import {
+  exportPrivateKey,
+  exportPublicKey,
+  keyProfile,
+  privateKeyFormats,
+  privateKeyFromDer,
+  publicKeyFormats,
+  type AsymmetricKind,
+} from '../core/crypto/key-formats.js';
+import { defaultFormatOf, FORMAT_METADATA, publicKeyOf } from '../core/services/asymmetric-objects.js';
+import { sealedMetadata, withSealedSecret } from '../core/services/sealed-material.js';
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
 import {
   BlockCipherMode,
+  CryptographicAlgorithm,
   EncodingOption,
   HashingAlgorithm,
   KeyFormatType,
@@ -102,7 +114,7 @@ async function wrapForExport(
     if (wrapping.publicMaterial === undefined || wrapping.cryptographicAlgorithm !== RSA)
       throw new KryptonError('KRY_OP_INVALID_FIELD', 'the wrapping public key must be RSA');
     const spki = wrapping.publicMaterial;
-    return withSymmetricKey(ctx, object, 'process', (key) => {
+    return withObjectSecret(ctx, object, (key) => {
       const plain = inner(key);
       try {
         return rsaOaepSha256(spki, request.parameters, plain);
@@ -127,7 +139,7 @@ async function wrapForExport(
       'KRY_OP_FEATURE_NOT_SUPPORTED',
       'symmetric wrapping is NIST key wrap or key wrap with padding',
     );
-  const plain = await withSymmetricKey(ctx, object, 'process', (key) => inner(key));
+  const plain = await withObjectSecret(ctx, object, (key) => inner(key));
   try {
     return await withSymmetricKey(
       ctx,
@@ -138,6 +150,19 @@ async function wrapForExport(
   } finally {
     plain.fill(0);
   }
+}
+
+/**
+ * The secret bytes of an object: an L2/L3 through the key hierarchy, anything else sealed under
+ * the tenant's L2 (a private key as PKCS#8, Secret Data, an Opaque Object, a non-AES key).
+ */
+async function withObjectSecret<T>(
+  ctx: RequestContext,
+  object: ManagedObject,
+  use: (secret: Buffer) => T,
+): Promise<T> {
+  if (object.keyLevel === undefined) return withSealedSecret(ctx, object, use);
+  return withSymmetricKey(ctx, object, 'process', use);
 }
 
 function keyFormatOf(
@@ -153,6 +178,123 @@ function keyFormatOf(
   return asked ?? fallback;
 }
 
+/** Public Key (in the requested or registered format) or Certificate items. */
+function publicObjectItem(ctx: RequestContext, object: ManagedObject, body: StructureItem): TtlvItem {
+  if (object.objectType === ObjectType.Certificate) {
+    if (child(body, Tag.KeyFormatType) !== undefined) throw new KryptonError('KRY_OP_KEY_FORMAT');
+    const type = object.attributes.find((a) => a.name === 'CertificateType')?.value;
+    return structure(Tag.Certificate, [
+      enumeration(Tag.CertificateType, typeof type === 'number' ? type : 1),
+      byteString(Tag.CertificateValue, object.publicMaterial ?? new Uint8Array()),
+    ]);
+  }
+  const key = publicKeyOf(object);
+  const { kind } = keyProfile(key);
+  const format = keyFormatOf(ctx, body, publicKeyFormats(kind), defaultFormatOf(object, KeyFormatType.X_509));
+  return structure(Tag.PublicKey, [
+    keyBlock(object, format, structure(Tag.KeyValue, [exportPublicKey(key, format)])),
+  ]);
+}
+
+function keyBlock(object: ManagedObject, format: number, value: TtlvItem, wrapping?: TtlvItem): TtlvItem {
+  return structure(Tag.KeyBlock, [
+    enumeration(Tag.KeyFormatType, format),
+    value,
+    ...(object.cryptographicAlgorithm !== undefined
+      ? [enumeration(Tag.CryptographicAlgorithm, object.cryptographicAlgorithm)]
+      : []),
+    ...(object.cryptographicLength !== undefined
+      ? [integer(Tag.CryptographicLength, object.cryptographicLength)]
+      : []),
+    ...(wrapping !== undefined ? [wrapping] : []),
+  ]);
+}
+
+/** The Key Material of sealed `secret` in `format` (private keys are sealed as PKCS#8). */
+function sealedKeyMaterial(object: ManagedObject, secret: Buffer, format: number): TtlvItem {
+  if (object.objectType === ObjectType.PrivateKey) return exportPrivateKey(privateKeyFromDer(secret), format);
+  // A copy: the sealed plaintext is zeroed when the caller's callback returns.
+  if (format === KeyFormatType.TransparentSymmetricKey)
+    return structure(Tag.KeyMaterial, [byteString(Tag.Key, Buffer.from(secret))]);
+  return byteString(Tag.KeyMaterial, Buffer.from(secret));
+}
+
+function sealedFormats(object: ManagedObject, stored: number | undefined): readonly number[] {
+  if (object.objectType === ObjectType.PrivateKey) {
+    const kind: AsymmetricKind =
+      object.cryptographicAlgorithm === CryptographicAlgorithm.RSA
+        ? 'rsa'
+        : object.cryptographicAlgorithm === CryptographicAlgorithm.Ed25519
+          ? 'ed25519'
+          : 'ec';
+    return privateKeyFormats(kind);
+  }
+  if (object.objectType === ObjectType.SymmetricKey)
+    return [KeyFormatType.Raw, KeyFormatType.TransparentSymmetricKey];
+  return stored !== undefined ? [stored] : [KeyFormatType.Opaque];
+}
+
+/** Private Key, Secret Data, Opaque Object or non-AES Symmetric Key, opened from its seal. */
+async function sealedObjectItem(
+  ctx: RequestContext,
+  object: ManagedObject,
+  body: StructureItem,
+  request: WrappingRequest | undefined,
+): Promise<TtlvItem> {
+  if (object.objectType === ObjectType.OpaqueObject) {
+    if (request !== undefined || child(body, Tag.KeyFormatType) !== undefined)
+      throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'Opaque Objects are returned as registered');
+    const dataType = sealedMetadata(object, 'opaqueDataType') ?? 0x80000000;
+    const value = await withSealedSecret(ctx, object, (secret) => Buffer.from(secret));
+    return structure(Tag.OpaqueObject, [
+      enumeration(Tag.OpaqueDataType, dataType),
+      byteString(Tag.OpaqueDataValue, value),
+    ]);
+  }
+  const stored = sealedMetadata(object, FORMAT_METADATA);
+  const format = keyFormatOf(
+    ctx,
+    body,
+    sealedFormats(object, stored),
+    defaultFormatOf(object, KeyFormatType.Raw),
+  );
+  let value: TtlvItem;
+  let wrapping: TtlvItem | undefined;
+  if (request === undefined) {
+    value = await withSealedSecret(ctx, object, (secret) =>
+      structure(Tag.KeyValue, [sealedKeyMaterial(object, secret, format)]),
+    );
+  } else {
+    const inner = (secret: Buffer): Buffer => {
+      const material = sealedKeyMaterial(object, secret, format);
+      if (request.encoding === EncodingOption.NoEncoding) {
+        if (material.type !== 'ByteString')
+          throw new KryptonError('KRY_OP_INVALID_FIELD', 'No Encoding wraps byte-string key material only');
+        return Buffer.from(material.value);
+      }
+      return encodeTtlv(structure(Tag.KeyValue, [material]));
+    };
+    value = byteString(Tag.KeyValue, await wrapForExport(ctx, object, request, inner));
+    const data: TtlvItem[] = [
+      enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
+      structure(Tag.EncryptionKeyInformation, [
+        textString(Tag.UniqueIdentifier, request.keyId),
+        ...(request.parameters !== undefined ? [request.parameters] : []),
+      ]),
+    ];
+    if (tagInVersion(Tag.EncodingOption, ctx.protocolVersion))
+      data.push(enumeration(Tag.EncodingOption, request.encoding));
+    wrapping = structure(Tag.KeyWrappingData, data);
+  }
+  const block = keyBlock(object, format, value, wrapping);
+  if (object.objectType === ObjectType.SecretData)
+    return structure(Tag.SecretData, [
+      enumeration(Tag.SecretDataType, sealedMetadata(object, 'secretDataType') ?? 1),
+      block,
+    ]);
+  return structure(object.objectType === ObjectType.PrivateKey ? Tag.PrivateKey : Tag.SymmetricKey, [block]);
+}
+
 /** The Get response items for `object`, per the rules above. Callable in-process. */
 export async function getObject(
   ctx: RequestContext,
@@ -164,33 +306,30 @@ export async function getObject(
   refuseL4(object);
   if (isDestroyed(object)) throw new KryptonError('KRY_OP_DESTROYED');
   const head = [enumeration(Tag.ObjectType, object.objectType), textString(Tag.UniqueIdentifier, object.id)];
-  if (object.objectType === ObjectType.PublicKey) {
-    const format = keyFormatOf(ctx, body, [KeyFormatType.X_509, KeyFormatType.PKCS_1], KeyFormatType.X_509);
+  if (object.objectType === ObjectType.PublicKey || object.objectType === ObjectType.Certificate) {
     if (child(body, Tag.KeyWrappingSpecification) !== undefined)
       throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'public keys are returned unwrapped');
-    const spki = Buffer.from(object.publicMaterial ?? new Uint8Array());
-    const der =
-      format === KeyFormatType.X_509
-        ? spki
-        : createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({
-            format: 'der',
-            type: 'pkcs1',
-          });
+    const items = [...head, publicObjectItem(ctx, object, body)];
     await servicesOf(ctx).store.markServed(ctx.tenant, object.id);
-    return [
-      ...head,
-      structure(Tag.PublicKey, [
-        structure(Tag.KeyBlock, [
-          enumeration(Tag.KeyFormatType, format),
-          structure(Tag.KeyValue, [byteString(Tag.KeyMaterial, der)]),
-          enumeration(Tag.CryptographicAlgorithm, object.cryptographicAlgorithm ?? RSA),
-          integer(Tag.CryptographicLength, object.cryptographicLength ?? 0),
-        ]),
-      ]),
-    ];
+    return items;
+  }
+  if (object.keyLevel === undefined) {
+    // Outside the L2/L3 hierarchy: to the tenant, in the requested format, optionally wrapped.
+    const sensitive = object.attributes.find((a) => a.name === 'Sensitive')?.value === true;
+    const extractable = object.attributes.find((a) => a.name === 'Extractable')?.value !== false;
+    if (!extractable) throw new KryptonError('KRY_OP_NOT_EXTRACTABLE');
+    const request = wrappingRequest(child(body, Tag.KeyWrappingSpecification));
+    if (sensitive && request === undefined) throw new KryptonError('KRY_OP_SENSITIVE');
+    const item = await sealedObjectItem(ctx, object, body, request);
+    await servicesOf(ctx).store.markServed(ctx.tenant, object.id);
+    ctx.log.info(
+      { keyId: object.id, objectType: object.objectType, wrappingKeyId: request?.keyId },
+      'object returned to its tenant',
+    );
+    return [...head, item];
   }
   if (object.objectType !== ObjectType.SymmetricKey)
-    throw new KryptonError('KRY_OP_INVALID_FIELD', 'the core returns Symmetric Keys and Public Keys');
+    throw new KryptonError('KRY_OP_INVALID_FIELD', 'unexpected object at a key level');
   if (object.keyLevel === 2) throw new KryptonError('KRY_OP_L2_NOT_EXPORTABLE');
   if (!ctx.identity.gateway) throw new KryptonError('KRY_OP_L3_GATEWAY_ONLY');
   const request = wrappingRequest(child(body, Tag.KeyWrappingSpecification));

@@ -1,32 +1,51 @@
 /**
- * Register (KMIP 2.1 §6.1.41, 1.4 §4.3) at the core, phase 1 here (the issue plan has it in phase
- * 3; wrapped Get for gateways needs a registered transport key now):
- * - Public Key (RSA; Key Format Type X.509 SubjectPublicKeyInfo or PKCS#1): stored as is — not
- *   secret — to wrap L3 keys for the gateway that holds the private half.
- * - Symmetric Key (AES-128/192/256; Raw or Transparent Symmetric Key) at level L3 (default):
+ * Register (KMIP 2.1 §6.1.41, 1.4 §4.3) at the core, every managed object type of the profiles:
+ * - Symmetric Key, AES-128/192/256 (Raw or Transparent Symmetric Key) at level L3 (default):
  *   wrapped under the tenant's L2 on arrival, the plaintext zeroed; the store never sees it.
+ * - Symmetric Key of another algorithm (HMAC keys …), Private Key, Secret Data, Opaque Object:
+ *   outside the L2/L3 hierarchy, sealed under the tenant's current L2 with no key level
+ *   (core/services/sealed-material.ts). Private keys in PKCS#1, PKCS#8, ECPrivateKey, Transparent
+ *   RSA/EC or Raw (Ed25519), kept as PKCS#8 with the registered format beside them.
+ * - Public Key (RSA, EC, Ed25519; X.509 SubjectPublicKeyInfo, PKCS#1, Transparent RSA/EC, Raw
+ *   Ed25519) and Certificate (X.509): not secret, kept in `publicMaterial`. An RSA public key is
+ *   also how a gateway registers its transport key (wrapped Get of L3 keys).
  *
  * Failure cases: level L4 → Permission Denied (the core stores no L4); level L2 → Feature Not
- * Supported (tenant keys are generated inside the core); other object types → Invalid Field;
- * a wrapped Key Block (Key Wrapping Data) → Feature Not Supported; another Key Format Type →
- * Key Format Type Not Supported; length or algorithm mismatch → Invalid Field.
+ * Supported (tenant keys are generated inside the core); a level on an object outside the
+ * hierarchy → Invalid Field; unknown or unsupported Object Type → Invalid Field; a wrapped Key
+ * Block (Key Wrapping Data) → Feature Not Supported; a Key Format Type that does not fit the
+ * object → Key Format Type Not Supported; malformed key material, a length or algorithm that does
+ * not match it → Invalid Field; Certificate Type other than X.509 → Feature Not Supported.
  */
-import { createPublicKey } from 'node:crypto';
+import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
-import { KeyFormatType, Tag } from '../core/spec/index.js';
+import { CertificateType, CryptographicUsageMask, KeyFormatType, Tag } from '../core/spec/index.js';
 import { child, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
-import { readAttributeStructure } from '../core/attributes/index.js';
+import { readAttributeStructure, type KmipAttribute } from '../core/attributes/index.js';
+import { importPrivateKey, importPublicKey, isEcAlgorithm, keyProfile } from '../core/crypto/key-formats.js';
+import { isHmacAlgorithm } from '../core/crypto/mac.js';
+import {
+  digestOf,
+  FORMAT_METADATA,
+  privateKeyObject,
+  publicKeyObject,
+} from '../core/services/asymmetric-objects.js';
+import { sealSecret } from '../core/services/sealed-material.js';
 import { CORE_SERVICES_PLUGIN, requestedLevel } from '../core/services/index.js';
 import {
+  AES,
+  AES_LENGTHS,
   checkAesLength,
   initialState,
   newKeyFields,
   wrappedL3Object,
+  type NewKeyFields,
 } from '../core/services/key-material.js';
 import {
+  bytesChild,
   enumChild,
   integerChild,
   requestAttributes,
@@ -35,9 +54,7 @@ import {
   Usage,
   versioned,
 } from '../core/services/objects.js';
-import { ObjectType, type ManagedObject } from '../storage-adapters/index.js';
-
-const RSA = 4;
+import { ObjectType, State, type ManagedObject } from '../storage-adapters/index.js';
 
 interface KeyBlockParts {
   readonly format: number;
@@ -77,10 +94,34 @@ function symmetricKeyBytes(parts: KeyBlockParts): Uint8Array {
   throw new KryptonError('KRY_OP_INVALID_FIELD', 'Key Material');
 }
 
+/** Request attributes plus 1.x Attribute items inside the Key Value (KMIP 1.4 §2.1.4). */
+function attributesOf(body: StructureItem, parts: KeyBlockParts | undefined): KmipAttribute[] {
+  return [...requestAttributes(body), ...(parts?.attributes ?? []).map((a) => readAttributeStructure(a))];
+}
+
+/** Objects outside the L2/L3 hierarchy carry no key level. */
+function refuseLevel(attrs: readonly KmipAttribute[], what: string): void {
+  const level = requestedLevel(attrs);
+  if (level === 'L4') throw new KryptonError('KRY_OP_L4_AT_CORE');
+  if (level !== undefined) throw new KryptonError('KRY_OP_INVALID_FIELD', `${what} carry no key level`);
+}
+
+function withDefaultUsage(fields: NewKeyFields, usage: number): NewKeyFields {
+  if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
+    fields.attributes.push({ name: 'CryptographicUsageMask', value: usage });
+  return fields;
+}
+
+function activationDates(fields: NewKeyFields, state: State): NewKeyFields['dates'] {
+  return state === State.Active && fields.dates.ActivationDate === undefined
+    ? { ...fields.dates, ActivationDate: new Date() }
+    : fields.dates;
+}
+
 async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
   const parts = keyBlockOf(child(body, Tag.SymmetricKey), 'Symmetric Key');
-  const attrs = [...requestAttributes(body), ...parts.attributes.map((a) => readAttributeStructure(a))];
-  const level = requestedLevel(attrs) ?? 'L3';
+  const attrs = attributesOf(body, parts);
+  const level = requestedLevel(attrs);
   if (level === 'L4') throw new KryptonError('KRY_OP_L4_AT_CORE');
   if (level === 'L2')
     throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'L2 tenant keys are generated inside the core');
@@ -88,9 +129,41 @@ async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): P
   const fields = newKeyFields(attrs);
   const algorithm = fields.cryptographicAlgorithm ?? parts.algorithm;
   const length = fields.cryptographicLength ?? parts.length ?? key.length * 8;
+  if (level === 'L3' || (algorithm === AES && AES_LENGTHS.has(length)))
+    return registerL3(ctx, key, fields, algorithm, length);
+  // Not an AES KEK (an HMAC key, …): sealed under the L2, outside the hierarchy.
+  if (algorithm === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Cryptographic Algorithm');
+  if (length !== key.length * 8)
+    throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Length does not match the key material');
+  withDefaultUsage(
+    fields,
+    isHmacAlgorithm(algorithm) ? CryptographicUsageMask.MACGenerate | CryptographicUsageMask.MACVerify : 0,
+  );
+  const state = initialState(fields.dates, new Date());
+  const id = randomUUID();
+  const keyMaterial = await sealSecret(ctx, id, key, { [FORMAT_METADATA]: parts.format });
+  return servicesOf(ctx).store.create(ctx.tenant, {
+    id,
+    objectType: ObjectType.SymmetricKey,
+    owner: ctx.identity.principal,
+    state,
+    cryptographicAlgorithm: algorithm,
+    cryptographicLength: length,
+    dates: activationDates(fields, state),
+    attributes: [...fields.attributes, digestOf(key, KeyFormatType.Raw)],
+    keyMaterial,
+  });
+}
+
+async function registerL3(
+  ctx: RequestContext,
+  key: Uint8Array,
+  fields: NewKeyFields,
+  algorithm: number | undefined,
+  length: number,
+): Promise<ManagedObject> {
   checkAesLength(algorithm, length, key.length);
-  if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
-    fields.attributes.push({ name: 'CryptographicUsageMask', value: Usage.Encrypt | Usage.Decrypt });
+  withDefaultUsage(fields, Usage.Encrypt | Usage.Decrypt);
   const state = initialState(fields.dates, new Date());
   const object = await wrappedL3Object(
     ctx,
@@ -101,48 +174,182 @@ async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): P
   return servicesOf(ctx).store.create(ctx.tenant, object);
 }
 
+/** The Key Block's algorithm and length, if given, must describe the key (KMIP 2.1 §2.1.3). */
+function checkKeyBlock(parts: KeyBlockParts, fields: NewKeyFields, key: KeyObject): void {
+  const profile = keyProfile(key);
+  for (const algorithm of [parts.algorithm, fields.cryptographicAlgorithm]) {
+    if (algorithm === undefined) continue;
+    const fits = algorithm === profile.algorithm || (profile.kind === 'ec' && isEcAlgorithm(algorithm));
+    if (!fits)
+      throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Algorithm does not match the key');
+  }
+  for (const length of [parts.length, fields.cryptographicLength]) {
+    if (length !== undefined && length !== profile.length)
+      throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Length does not match the key');
+  }
+}
+
+function materialBytes(material: TtlvItem | undefined): Uint8Array | undefined {
+  return material?.type === 'ByteString' ? material.value : undefined;
+}
+
 async function registerPublicKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
   const parts = keyBlockOf(child(body, Tag.PublicKey), 'Public Key');
-  if (parts.format !== KeyFormatType.X_509 && parts.format !== KeyFormatType.PKCS_1)
-    throw new KryptonError('KRY_OP_KEY_FORMAT');
-  if (parts.material?.type !== 'ByteString') throw new KryptonError('KRY_OP_INVALID_FIELD', 'Key Material');
-  let spki: Buffer;
-  let bits: number;
+  const attrs = attributesOf(body, parts);
+  refuseLevel(attrs, 'public keys');
+  const fields = newKeyFields(attrs);
+  const key = importPublicKey(parts.format, parts.material, parts.algorithm ?? fields.cryptographicAlgorithm);
+  checkKeyBlock(parts, fields, key);
+  const profile = keyProfile(key);
+  // An RSA public key without a usage is a transport key for wrapped Get (Encrypt, Wrap Key).
+  withDefaultUsage(
+    fields,
+    profile.kind === 'rsa'
+      ? Usage.Encrypt | Usage.WrapKey | CryptographicUsageMask.Verify
+      : CryptographicUsageMask.Verify,
+  );
+  const state = initialState(fields.dates, new Date());
+  const bytes = materialBytes(parts.material);
+  return servicesOf(ctx).store.create(
+    ctx.tenant,
+    publicKeyObject(
+      ctx,
+      key,
+      { ...fields, cryptographicAlgorithm: fields.cryptographicAlgorithm ?? parts.algorithm },
+      state,
+      {
+        format: parts.format,
+        ...(bytes !== undefined && { digest: bytes }),
+      },
+    ),
+  );
+}
+
+async function registerPrivateKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
+  const parts = keyBlockOf(child(body, Tag.PrivateKey), 'Private Key');
+  const attrs = attributesOf(body, parts);
+  refuseLevel(attrs, 'private keys');
+  const fields = newKeyFields(attrs);
+  const key = importPrivateKey(
+    parts.format,
+    parts.material,
+    parts.algorithm ?? fields.cryptographicAlgorithm,
+  );
+  checkKeyBlock(parts, fields, key);
+  withDefaultUsage(fields, CryptographicUsageMask.Sign);
+  const state = initialState(fields.dates, new Date());
+  const bytes = materialBytes(parts.material);
+  const object = await privateKeyObject(
+    ctx,
+    key,
+    { ...fields, cryptographicAlgorithm: fields.cryptographicAlgorithm ?? parts.algorithm },
+    state,
+    { format: parts.format, ...(bytes !== undefined && { digest: bytes }) },
+  );
+  return servicesOf(ctx).store.create(ctx.tenant, object);
+}
+
+async function registerCertificate(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
+  const cert = child(body, Tag.Certificate);
+  if (cert === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Certificate');
+  const type = enumChild(cert, Tag.CertificateType, 'Certificate Type');
+  if (type === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Certificate Type');
+  if (type !== CertificateType.X_509)
+    throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'Certificate Type: X.509');
+  const value = bytesChild(cert, Tag.CertificateValue, 'Certificate Value');
+  if (value === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Certificate Value');
   try {
-    const key = createPublicKey({
-      key: Buffer.from(parts.material.value),
-      format: 'der',
-      type: parts.format === KeyFormatType.X_509 ? 'spki' : 'pkcs1',
-    });
-    if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
-    bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    spki = key.export({ format: 'der', type: 'spki' });
+    new X509Certificate(Buffer.from(value));
   } catch {
-    throw new KryptonError('KRY_OP_INVALID_FIELD', 'Key Material is not an RSA public key');
+    throw new KryptonError('KRY_OP_INVALID_FIELD', 'Certificate Value is not a DER X.509 certificate');
   }
   const attrs = requestAttributes(body);
-  const level = requestedLevel(attrs);
-  if (level !== undefined) throw new KryptonError('KRY_OP_INVALID_FIELD', 'public keys carry no key level');
+  refuseLevel(attrs, 'certificates');
   const fields = newKeyFields(attrs);
-  if (fields.cryptographicAlgorithm !== undefined && fields.cryptographicAlgorithm !== RSA)
-    throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Algorithm');
-  if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
-    fields.attributes.push({ name: 'CryptographicUsageMask', value: Usage.Encrypt | Usage.WrapKey });
   const state = initialState(fields.dates, new Date());
   return servicesOf(ctx).store.create(ctx.tenant, {
-    objectType: ObjectType.PublicKey,
+    objectType: ObjectType.Certificate,
     owner: ctx.identity.principal,
     state,
-    cryptographicAlgorithm: RSA,
-    cryptographicLength: bits,
-    dates:
-      state === 2 && fields.dates.ActivationDate === undefined
-        ? { ...fields.dates, ActivationDate: new Date() }
-        : fields.dates,
-    attributes: fields.attributes,
-    publicMaterial: spki,
+    dates: activationDates(fields, state),
+    attributes: [
+      ...fields.attributes,
+      { name: 'CertificateType', value: type },
+      digestOf(value, KeyFormatType.X_509),
+    ],
+    publicMaterial: value,
   });
 }
+
+async function registerSecretData(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
+  const secret = child(body, Tag.SecretData);
+  const secretType = enumChild(secret, Tag.SecretDataType, 'Secret Data Type');
+  if (secretType === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Secret Data Type');
+  const parts = keyBlockOf(secret, 'Secret Data');
+  if (parts.format !== KeyFormatType.Opaque && parts.format !== KeyFormatType.Raw)
+    throw new KryptonError('KRY_OP_KEY_FORMAT');
+  const bytes = materialBytes(parts.material);
+  if (bytes === undefined || bytes.length === 0)
+    throw new KryptonError('KRY_OP_INVALID_FIELD', 'Key Material');
+  const attrs = attributesOf(body, parts);
+  refuseLevel(attrs, 'Secret Data objects');
+  const fields = newKeyFields(attrs);
+  const state = initialState(fields.dates, new Date());
+  const id = randomUUID();
+  const keyMaterial = await sealSecret(ctx, id, bytes, {
+    [FORMAT_METADATA]: parts.format,
+    secretDataType: secretType,
+  });
+  return servicesOf(ctx).store.create(ctx.tenant, {
+    id,
+    objectType: ObjectType.SecretData,
+    owner: ctx.identity.principal,
+    state,
+    ...(fields.cryptographicAlgorithm !== undefined && {
+      cryptographicAlgorithm: fields.cryptographicAlgorithm,
+    }),
+    ...(fields.cryptographicLength !== undefined && { cryptographicLength: fields.cryptographicLength }),
+    dates: activationDates(fields, state),
+    attributes: [...fields.attributes, digestOf(bytes, parts.format)],
+    keyMaterial,
+  });
+}
+
+async function registerOpaqueObject(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
+  const opaque = child(body, Tag.OpaqueObject);
+  if (opaque === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Opaque Object');
+  const dataType = enumChild(opaque, Tag.OpaqueDataType, 'Opaque Data Type');
+  if (dataType === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Opaque Data Type');
+  const value = bytesChild(opaque, Tag.OpaqueDataValue, 'Opaque Data Value');
+  if (value === undefined || value.length === 0)
+    throw new KryptonError('KRY_OP_MISSING_DATA', 'Opaque Data Value');
+  const attrs = requestAttributes(body);
+  refuseLevel(attrs, 'Opaque Objects');
+  const fields = newKeyFields(attrs);
+  const state = initialState(fields.dates, new Date());
+  const id = randomUUID();
+  const keyMaterial = await sealSecret(ctx, id, value, { opaqueDataType: dataType });
+  return servicesOf(ctx).store.create(ctx.tenant, {
+    id,
+    objectType: ObjectType.OpaqueObject,
+    owner: ctx.identity.principal,
+    state,
+    dates: activationDates(fields, state),
+    attributes: fields.attributes,
+    keyMaterial,
+  });
+}
+
+const REGISTER: Readonly<
+  Partial<Record<number, (ctx: RequestContext, body: StructureItem) => Promise<ManagedObject>>>
+> = Object.freeze({
+  [ObjectType.SymmetricKey]: registerSymmetricKey,
+  [ObjectType.PublicKey]: registerPublicKey,
+  [ObjectType.PrivateKey]: registerPrivateKey,
+  [ObjectType.Certificate]: registerCertificate,
+  [ObjectType.SecretData]: registerSecretData,
+  [ObjectType.OpaqueObject]: registerOpaqueObject,
+});
 
 export async function registerObject(
   ctx: RequestContext,
@@ -150,10 +357,14 @@ export async function registerObject(
 ): Promise<ManagedObject> {
   const body = requirePayload(payload);
   const type = enumChild(body, Tag.ObjectType, 'Object Type');
-  if (type === ObjectType.SymmetricKey) return registerSymmetricKey(ctx, body);
-  if (type === ObjectType.PublicKey) return registerPublicKey(ctx, body);
   if (type === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Object Type');
-  throw new KryptonError('KRY_OP_INVALID_FIELD', 'the core registers Symmetric Keys and Public Keys');
+  const register = REGISTER[type];
+  if (register === undefined)
+    throw new KryptonError(
+      'KRY_OP_INVALID_FIELD',
+      'the core registers Symmetric Keys, Public and Private Keys, Certificates, Secret Data and Opaque Objects',
+    );
+  return register(ctx, body);
 }
 
 export const register = defineOperation({
@@ -162,7 +373,7 @@ export const register = defineOperation({
   roles: ['core'],
   permission: 'register',
   dependencies: [CORE_SERVICES_PLUGIN],
-  objectTypes: ['SymmetricKey', 'PublicKey'],
+  objectTypes: ['SymmetricKey', 'PublicKey', 'PrivateKey', 'Certificate', 'SecretData', 'OpaqueObject'],
   handle: versioned(async (ctx, payload) => {
     const object = await registerObject(ctx, payload);
     ctx.placeholder.set(object.id);

@@ -1,0 +1,99 @@
+/**
+ * Lifecycle, usage and parameter checks shared by Sign, Signature Verify, MAC and MAC Verify
+ * (KMIP 2.1 §6.1.49, §6.1.51, §6.1.28, §6.1.29). Producing a signature or a MAC "protects":
+ * the key must be Active and before its Protect Stop Date. Checking one "processes": Active,
+ * Deactivated or Compromised keys may verify (KMIP 2.1 §3.3 / 1.4 §3.22), not before the
+ * Process Start Date.
+ */
+import { KryptonError } from '../errors.js';
+import type { RequestContext } from '../dispatch/operation.js';
+import { Tag } from '../spec/index.js';
+import { child } from '../ttlv/tree.js';
+import type { StructureItem, TtlvItem } from '../ttlv/types.js';
+import type { SignatureParameters } from '../crypto/signatures.js';
+import { State, type AttributeValue, type ManagedObject } from '../../storage-adapters/index.js';
+import { enumChild, integerChild, usageMaskError, usageMaskOf } from './objects.js';
+
+const PROCESSING_STATES: readonly number[] = [State.Active, State.Deactivated, State.Compromised];
+
+export function checkProtect(object: ManagedObject, now = new Date()): void {
+  if (object.state !== State.Active)
+    throw new KryptonError(
+      'KRY_KEY_UNUSABLE',
+      object.state === State.Compromised ? 'a Compromised key does not protect' : 'the key is not Active',
+    );
+  if (object.dates.ProtectStopDate !== undefined && object.dates.ProtectStopDate <= now)
+    throw new KryptonError('KRY_KEY_UNUSABLE', 'the Protect Stop Date has passed');
+}
+
+export function checkProcess(object: ManagedObject, now = new Date()): void {
+  if (!PROCESSING_STATES.includes(object.state))
+    throw new KryptonError('KRY_KEY_UNUSABLE', 'the key cannot process data in its state');
+  if (object.dates.ProcessStartDate !== undefined && object.dates.ProcessStartDate > now)
+    throw new KryptonError('KRY_KEY_UNUSABLE', 'the Process Start Date has not come');
+}
+
+export function checkUsage(ctx: RequestContext, object: ManagedObject, bit: number, operation: string): void {
+  if ((usageMaskOf(object) & bit) === 0) throw usageMaskError(ctx.protocolVersion, operation);
+}
+
+/**
+ * Multi-part requests (KMIP 2.1 §6.1.49: Correlation Value, Init Indicator, Final Indicator) are
+ * not offered — no OASIS profile case uses them for these operations. A request with both
+ * indicators true is a single part and is served.
+ */
+export function refuseMultiPart(payload: StructureItem): void {
+  if (child(payload, Tag.CorrelationValue) !== undefined) throw new KryptonError('KRY_OP_STREAMING');
+  const init = child(payload, Tag.InitIndicator);
+  const final = child(payload, Tag.FinalIndicator);
+  if (init === undefined && final === undefined) return;
+  if (init?.type !== 'Boolean' || final?.type !== 'Boolean' || !init.value || !final.value)
+    throw new KryptonError('KRY_OP_STREAMING');
+}
+
+/** Cryptographic Parameters of the request, else the key's attribute (a plain structure). */
+export function signatureParameters(
+  item: TtlvItem | undefined,
+  stored: AttributeValue | undefined,
+): SignatureParameters {
+  if (item !== undefined) {
+    if (item.type !== 'Structure') throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Parameters');
+    return {
+      paddingMethod: enumChild(item, Tag.PaddingMethod, 'Padding Method'),
+      hashingAlgorithm: enumChild(item, Tag.HashingAlgorithm, 'Hashing Algorithm'),
+      cryptographicAlgorithm: enumChild(item, Tag.CryptographicAlgorithm, 'Cryptographic Algorithm'),
+      digitalSignatureAlgorithm: enumChild(
+        item,
+        Tag.DigitalSignatureAlgorithm,
+        'Digital Signature Algorithm',
+      ),
+      saltLength: integerChild(item, Tag.SaltLength, 'Salt Length'),
+      maskGeneratorHashingAlgorithm: enumChild(
+        item,
+        Tag.MaskGeneratorHashingAlgorithm,
+        'Mask Generator Hashing Algorithm',
+      ),
+    };
+  }
+  if (
+    stored === undefined ||
+    typeof stored !== 'object' ||
+    stored instanceof Uint8Array ||
+    stored instanceof Date
+  )
+    return {};
+  const s = stored as Readonly<Record<string, AttributeValue>>;
+  const num = (v: AttributeValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+  return {
+    paddingMethod: num(s.PaddingMethod),
+    hashingAlgorithm: num(s.HashingAlgorithm),
+    cryptographicAlgorithm: num(s.CryptographicAlgorithm),
+    digitalSignatureAlgorithm: num(s.DigitalSignatureAlgorithm),
+    saltLength: num(s.SaltLength),
+    maskGeneratorHashingAlgorithm: num(s.MaskGeneratorHashingAlgorithm),
+  };
+}
+
+export function storedParameters(object: ManagedObject): AttributeValue | undefined {
+  return object.attributes.find((a) => a.name === 'CryptographicParameters')?.value;
+}

@@ -1,0 +1,75 @@
+/**
+ * Signature Verify (KMIP 2.1 §6.1.51, 1.4 §4.32) at the core with a Public Key of the tenant,
+ * the schemes of Sign (plugins/sign.ts). The answer is a Validity Indicator: a signature that
+ * does not verify — wrong data, wrong signature, another hash, a malformed signature — is
+ * Invalid, not an error. RSA-PSS accepts any salt length unless the parameters give one.
+ *
+ * Failure cases: unknown or foreign key → Item Not Found; not a Public Key → Invalid Object Type
+ * (1.x Illegal Operation); Pre-Active, destroyed, or before its Process Start Date → Wrong Key
+ * Lifecycle State (1.x Permission Denied); no Verify usage → Incompatible Cryptographic Usage
+ * Mask (1.x Permission Denied); no Signature Data or no Data → Missing Data; parameters that
+ * do not fit the key → Invalid Field; Digested Data, multi-part requests → Feature Not Supported.
+ */
+import { defineOperation } from '../core/dispatch/operation.js';
+import type { RequestContext } from '../core/dispatch/operation.js';
+import { KryptonError } from '../core/errors.js';
+import { CryptographicUsageMask, Tag, ValidityIndicator } from '../core/spec/index.js';
+import { child, enumeration, textString } from '../core/ttlv/tree.js';
+import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
+import { signatureScheme, verifyWith } from '../core/crypto/signatures.js';
+import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
+import { publicKeyOf } from '../core/services/asymmetric-objects.js';
+import {
+  checkProcess,
+  checkUsage,
+  refuseMultiPart,
+  signatureParameters,
+  storedParameters,
+} from '../core/services/key-usage.js';
+import {
+  bytesChild,
+  loadObject,
+  objectTypeError,
+  refuseL4,
+  requirePayload,
+  uniqueIdentifierOf,
+  versioned,
+} from '../core/services/objects.js';
+import { ObjectType } from '../storage-adapters/index.js';
+
+export async function verifySignature(
+  ctx: RequestContext,
+  payload: StructureItem | undefined,
+): Promise<TtlvItem[]> {
+  const body = requirePayload(payload);
+  refuseMultiPart(body);
+  const object = await loadObject(ctx, uniqueIdentifierOf(ctx, body));
+  refuseL4(object);
+  if (object.objectType !== ObjectType.PublicKey)
+    throw objectTypeError(ctx.protocolVersion, 'Signature Verify takes a Public Key');
+  checkProcess(object);
+  checkUsage(ctx, object, CryptographicUsageMask.Verify, 'Signature Verify');
+  const signature = bytesChild(body, Tag.SignatureData, 'Signature Data');
+  if (signature === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Signature Data');
+  const data = bytesChild(body, Tag.Data, 'Data');
+  const digested = bytesChild(body, Tag.DigestedData, 'Digested Data');
+  if (data === undefined && digested === undefined)
+    throw new KryptonError('KRY_OP_MISSING_DATA', 'Data or Digested Data');
+  const key = publicKeyOf(object);
+  const params = signatureParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
+  const valid = verifyWith(key, signatureScheme(key, params), { data, digested }, signature);
+  return [
+    textString(Tag.UniqueIdentifier, object.id),
+    enumeration(Tag.ValidityIndicator, valid ? ValidityIndicator.Valid : ValidityIndicator.Invalid),
+  ];
+}
+
+export const signatureVerify = defineOperation({
+  operation: 'SignatureVerify',
+  phase: 4,
+  roles: ['core'],
+  permission: 'signature-verify',
+  dependencies: [CORE_SERVICES_PLUGIN],
+  objectTypes: ['PublicKey'],
+  handle: versioned(verifySignature),
+});
