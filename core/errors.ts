@@ -272,6 +272,13 @@ export const ERRORS = define({
     message: 'no outstanding operation has this Asynchronous Correlation Value',
   },
   KRY_ASYNC_CANCELED: { reason: 'OperationCanceledByRequester', message: 'the operation was canceled' },
+  // --- Asymmetric keys, signatures, MAC, key formats (core/crypto, phase 3-4 core plugins) -------
+  KRY_OP_SENSITIVE: { reason: 'Sensitive', message: 'the object is Sensitive: it is not returned in the clear' },
+  KRY_OP_NOT_EXTRACTABLE: { reason: 'NotExtractable', message: 'the object is not Extractable' },
+  KRY_OP_STREAMING: {
+    reason: 'FeatureNotSupported',
+    message: 'multi-part (Init/Final Indicator) requests are not supported: send the whole data at once',
+  },
   // --- Gateway (core/gateway, plugins/gateway) ---------------------------------------------------
   KRY_GW_UPSTREAM_UNAVAILABLE: {
     reason: 'GeneralFailure',
