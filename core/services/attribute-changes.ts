@@ -163,7 +163,10 @@ function linkOfValue(value: AttributeValue, version: RequestContext['protocolVer
   throw attributeError(version, 'bad-value', 'Link needs a Link Type and a Linked Object Identifier');
 }
 
-/** Name values are unique within a tenant (KMIP 1.4 §3.2, 2.1 §4.32 "Non Unique Name Attribute"). */
+/**
+ * Name values are unique within a tenant, across objects and within one (KMIP 1.4 §3.2, 2.1 §4.32
+ * "Non Unique Name Attribute"). A Modify that keeps the value is not checked.
+ */
 async function checkNameUnique(
   ctx: RequestContext,
   object: ManagedObject,
@@ -180,7 +183,8 @@ async function checkNameUnique(
     storageStatusMask: StorageStatus.OnLine | StorageStatus.Archival,
     maximumItems: 2,
   });
-  if (ids.some((id) => id !== object.id)) throw attributeError(ctx.protocolVersion, 'name-not-unique', name);
+  // The object itself counts too: a second equal Name value is not unique either (BL-M-8-21).
+  if (ids.length > 0) throw attributeError(ctx.protocolVersion, 'name-not-unique', name);
 }
 
 function checkValue(ctx: RequestContext, attr: KmipAttribute): void {

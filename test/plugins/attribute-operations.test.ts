@@ -153,10 +153,7 @@ function suite(adapter: Adapter, skip: string | false): void {
         const later = new Date(Date.now() + 86_400_000);
         const pre =
           v === '1.4'
-            ? await call(h, alice, v, 'AddAttribute', [
-                uid(id),
-                attr1('Activation Date', dateTime(0, later)),
-              ])
+            ? await call(h, alice, v, 'AddAttribute', [uid(id), attr1('Activation Date', dateTime(0, later))])
             : await call(h, alice, v, 'SetAttribute', [
                 uid(id),
                 newAttr(dateTime(Tag.ActivationDate, later)),
@@ -292,7 +289,7 @@ function suite(adapter: Adapter, skip: string | false): void {
 
     it('name-values-are-unique-within-a-tenant', async () => {
       const name = `uniq-${randomBytes(4).toString('hex')}`;
-      await createKey(
+      const named = await createKey(
         h,
         alice,
         '2.1',
@@ -300,6 +297,8 @@ function suite(adapter: Adapter, skip: string | false): void {
       );
       const other = await createKey(h, alice, '2.1', aesAttributes(256));
       const v2 = await call(h, alice, '2.1', 'AddAttribute', [uid(other), newAttr(nameOf(name))]);
+      const self = await call(h, alice, '2.1', 'AddAttribute', [uid(named), newAttr(nameOf(name))]);
+      assert.equal(self.reasonName, 'NonUniqueNameAttribute', 'BL-M-8: the same Name twice on one object');
       assert.equal(v2.reasonName, 'NonUniqueNameAttribute');
       const v1 = await call(h, alice, '1.4', 'AddAttribute', [
         uid(other),
