@@ -199,7 +199,10 @@ export const ERRORS = define({
   KRY_OP_MISSING_DATA: { reason: 'MissingData', message: 'required data is missing' },
   KRY_OP_FEATURE_NOT_SUPPORTED: { reason: 'FeatureNotSupported', message: 'feature not supported' },
   KRY_OP_OBJECT_TYPE: { reason: 'InvalidObjectType', message: 'operation not defined for this object type' },
-  KRY_OP_OBJECT_TYPE_1X: { reason: 'IllegalOperation', message: 'operation not defined for this object type' },
+  KRY_OP_OBJECT_TYPE_1X: {
+    reason: 'IllegalOperation',
+    message: 'operation not defined for this object type',
+  },
   KRY_OP_USAGE_MASK: {
     reason: 'IncompatibleCryptographicUsageMask',
     message: 'the Cryptographic Usage Mask does not permit this operation',
@@ -209,7 +212,10 @@ export const ERRORS = define({
     message: 'the Cryptographic Usage Mask does not permit this operation',
   },
   KRY_OP_KEY_FORMAT: { reason: 'KeyFormatTypeNotSupported', message: 'key format type not supported' },
-  KRY_OP_DESTROYED: { reason: 'WrongKeyLifecycleState', message: 'the object is destroyed: its key material is gone' },
+  KRY_OP_DESTROYED: {
+    reason: 'WrongKeyLifecycleState',
+    message: 'the object is destroyed: its key material is gone',
+  },
   KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
   KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
   // --- Attribute changes, Check, Archive, asynchronous operations (phases 3-4) -------------------
@@ -273,7 +279,10 @@ export const ERRORS = define({
   },
   KRY_ASYNC_CANCELED: { reason: 'OperationCanceledByRequester', message: 'the operation was canceled' },
   // --- Asymmetric keys, signatures, MAC, key formats (core/crypto, phase 3-4 core plugins) -------
-  KRY_OP_SENSITIVE: { reason: 'Sensitive', message: 'the object is Sensitive: it is not returned in the clear' },
+  KRY_OP_SENSITIVE: {
+    reason: 'Sensitive',
+    message: 'the object is Sensitive: it is not returned in the clear',
+  },
   KRY_OP_NOT_EXTRACTABLE: { reason: 'NotExtractable', message: 'the object is not Extractable' },
   KRY_OP_STREAMING: {
     reason: 'FeatureNotSupported',
