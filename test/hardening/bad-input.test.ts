@@ -622,11 +622,10 @@ describe('17-23 messages and batches', () => {
     expectReasonOnBoth(queryRequest([], [hex('420050 02 00000004 00000010 00000000')]), 'ResponseTooLarge'));
   test('negative-maximum-response-size-is-response-too-large', () =>
     expectReasonOnBoth(queryRequest([], [hex('420050 02 00000004 ffffffff 00000000')]), 'ResponseTooLarge'));
-  test('asynchronous-indicator-is-feature-not-supported', () =>
-    expectReasonOnBoth(
-      queryRequest([], [hex('420007 06 00000008 00000000 00000001')]),
-      'FeatureNotSupported',
-    ));
+  // KMIP 1.4 §6.7: the server decides whether to run a request asynchronously; operations
+  // that cannot run asynchronously are answered synchronously, never left hanging.
+  test('asynchronous-indicator-on-a-synchronous-operation-is-answered-at-once', () =>
+    expectSuccessOnBoth(queryRequest([], [hex('420007 06 00000008 00000000 00000001')])));
 });
 
 // ------------------------------------------------------------------------------------------------
