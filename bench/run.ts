@@ -24,6 +24,8 @@ import { parseArgs } from 'node:util';
 import { createDevPki } from '../core/auth/pki.js';
 import { encodeTtlv } from '../core/ttlv/encoder.js';
 import { startEchoServer } from './baselines/echo-server.js';
+import { coreStoreMissing, startCoreServer } from './baselines/core-server.js';
+import type { CoreStore } from './baselines/core-server.js';
 import { pykmipMissing, startPykmipServer } from './baselines/pykmip-server.js';
 import type { PykmipServer } from './baselines/pykmip-server.js';
 import { closeChannels, connectTtlv, openChannel, openChannels } from './load/channels.js';
@@ -156,6 +158,7 @@ class ServerPool {
   private krypton: Promise<KryptonServer> | undefined;
   private pykmip: Promise<PykmipServer | string> | undefined;
   private readonly echo = new Map<EchoReply, Promise<{ process: ServerProcess; port: number }>>();
+  private readonly core = new Map<CoreStore, Promise<KryptonServer | string>>();
   private readonly started: { stop(): Promise<unknown> }[] = [];
 
   constructor(
@@ -178,8 +181,39 @@ class ServerPool {
     return this.krypton;
   }
 
+  /** A core on SQLite or PostgreSQL, started on first use (or why it cannot run here). */
+  coreServer(store: CoreStore): Promise<KryptonServer | string> {
+    let server = this.core.get(store);
+    if (!server) {
+      const missing = coreStoreMissing(store);
+      server = missing
+        ? Promise.resolve(missing)
+        : startCoreServer({
+            stateDir: kryptonStateDir(this.workDir, `krypton-core-${store}`),
+            store,
+            settings: this.kryptonSettings,
+            ...(this.profileDir && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] }),
+          }).then((s) => {
+            this.started.push(s);
+            return s;
+          });
+      this.core.set(store, server);
+    }
+    return server;
+  }
+
   async endpoint(scenario: LoadScenario): Promise<Endpoint | string> {
     switch (scenario.server) {
+      case 'krypton-core-sqlite':
+      case 'krypton-core-postgres': {
+        const k = await this.coreServer(scenario.server === 'krypton-core-sqlite' ? 'sqlite' : 'postgres');
+        if (typeof k === 'string') return k;
+        if (scenario.transport === 'https') {
+          if (k.httpsPort === undefined) return 'the HTTPS listener is disabled in the core profile';
+          return { host: '127.0.0.1', port: k.httpsPort, transport: 'https' };
+        }
+        return { host: '127.0.0.1', port: k.ttlvPort, transport: 'ttlv' };
+      }
       case 'krypton': {
         const k = await this.kryptonServer();
         if (scenario.transport === 'https') {
@@ -288,7 +322,7 @@ async function runLoadScenario(
       return {
         ...result,
         status: 'skipped',
-        reason: `${s.server === 'krypton' ? 'Krypton' : s.server} ${err.reason}`,
+        reason: `${s.server.startsWith('krypton') ? 'Krypton' : s.server} ${err.reason}`,
       };
     return {
       ...result,

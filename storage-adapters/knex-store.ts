@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import { KryptonError } from '../core/errors.js';
 import { attributeValueKey, decodeAttributeValue, encodeAttributeValue } from './attribute-codec.js';
 import { DATE_COLUMNS, TABLES } from './migrations.js';
+import { postgresRowWriter, sqliteRowWriter, type RowWriter } from './row-writers.js';
 import {
   LIFECYCLE_DATE_NAMES,
   LinkType,
@@ -196,6 +197,10 @@ export class KnexStore implements Store {
   readonly #now: () => Date;
   readonly #attributesJson: string;
   readonly #linksJson: string;
+  /** The hot path's insert and single-object read, below knex's query builder. */
+  readonly #writer: RowWriter;
+  /** `#load` as SQL text for the writer: the object, its attributes and links in one statement. */
+  readonly #loadSql: string;
   /** Rows per multi-row INSERT: under SQLite's compound-select and PostgreSQL's bind limits. */
   readonly #insertChunk: number;
 
@@ -221,6 +226,10 @@ export class KnexStore implements Store {
       adapter === 'postgres'
         ? `(select coalesce(json_agg(json_build_array(l.link_type, l.linked_id))::text, '[]') from ${links} l where l.object_id = o.id)`
         : `(select json_group_array(json_array(l.link_type, l.linked_id)) from ${links} l where l.object_id = o.id)`;
+    this.#writer = adapter === 'sqlite' ? sqliteRowWriter(db) : postgresRowWriter(db);
+    this.#loadSql =
+      `select o.*, ${this.#attributesJson} as attributes_json, ${this.#linksJson} as links_json` +
+      ` from ${TABLES.objects} o where o.tenant = ? and o.id = ? limit 1`;
   }
 
   /** The knex instance, for migrations and tooling (benchmarks, tests) — not for plugins. */
@@ -346,6 +355,27 @@ export class KnexStore implements Store {
     );
   }
 
+  /** `#load` outside a transaction, through the row writer (no query building). */
+  async #loadDirect(tenant: string, id: string): Promise<ManagedObject> {
+    const row = await this.#writer.selectOne(this.#loadSql, [tenant, id]);
+    if (!row) throw notFound();
+    return this.#toObject(row);
+  }
+
+  /**
+   * What `#load` would read back right after inserting `prepared`: the same rows through the
+   * same decoding, without the round trip.
+   */
+  #inserted(prepared: PreparedObject): ManagedObject {
+    return this.#toObject({
+      ...prepared.object,
+      attributes_json: JSON.stringify(
+        prepared.attributes.map((a) => [a.vendor, a.name, a.idx, a.value_json]),
+      ),
+      links_json: JSON.stringify(prepared.links.map((l) => [l.link_type, l.linked_id])),
+    });
+  }
+
   async #load(db: Db, tenant: string, id: string): Promise<ManagedObject> {
     const row = (await db(`${TABLES.objects} as o`)
       .where({ 'o.tenant': tenant, 'o.id': id })
@@ -444,10 +474,15 @@ export class KnexStore implements Store {
   }
 
   create(tenant: string, object: NewManagedObject): Promise<ManagedObject> {
-    return this.#transaction(async (trx) => {
+    return this.#guard(async () => {
       const prepared = this.#prepare(checkId(tenant, 'tenant'), object, this.#now().getTime());
-      await this.#insertPrepared(trx, [prepared]);
-      return this.#load(trx, tenant, prepared.id);
+      // One atomic write (a SQLite transaction, one PostgreSQL statement); nothing read back.
+      await this.#writer.insert([
+        { table: TABLES.objects, rows: [prepared.object] },
+        { table: TABLES.attributes, rows: prepared.attributes },
+        { table: TABLES.links, rows: prepared.links },
+      ]);
+      return this.#inserted(prepared);
     });
   }
 
@@ -462,7 +497,7 @@ export class KnexStore implements Store {
   }
 
   get(tenant: string, id: string): Promise<ManagedObject> {
-    return this.#guard(() => this.#load(this.#db, checkId(tenant, 'tenant'), checkId(id, 'identifier')));
+    return this.#guard(() => this.#loadDirect(checkId(tenant, 'tenant'), checkId(id, 'identifier')));
   }
 
   transition(tenant: string, id: string, change: StateTransition): Promise<ManagedObject> {
@@ -796,7 +831,18 @@ export class KnexStore implements Store {
 
   #locateQuery(tenant: string, query: LocateQuery): Knex.QueryBuilder {
     const db = this.#db;
-    const q = db(`${TABLES.objects} as o`).where('o.tenant', tenant);
+    const q = db(`${TABLES.objects} as o`);
+    // SQLite's planner walks the tenant's objects in seq order and probes each for the
+    // attribute (O(objects) per Locate) unless an equality attribute filter drives the query:
+    // its ids come from the attribute index, and `+o.tenant` keeps the planner off the seq scan.
+    // PostgreSQL chooses the attribute index by itself (statistics).
+    let driveByAttribute =
+      this.adapter === 'sqlite' &&
+      ((query.names?.length ?? 0) > 0 ||
+        (query.objectGroups?.length ?? 0) > 0 ||
+        (query.attributes ?? []).some((f) => f?.value !== undefined));
+    if (driveByAttribute) q.whereRaw('+o.tenant = ?', [tenant]);
+    else q.where('o.tenant', tenant);
     if (query.uniqueIdentifier !== undefined)
       q.andWhere('o.id', checkId(query.uniqueIdentifier, 'Unique Identifier'));
     if (query.objectType !== undefined)
@@ -861,6 +907,16 @@ export class KnexStore implements Store {
       });
     }
     for (const { vendor, name, key } of attributeFilters) {
+      if (driveByAttribute && key !== undefined) {
+        driveByAttribute = false;
+        q.whereIn('o.id', (sub) => {
+          sub
+            .select('a.object_id')
+            .from(`${TABLES.attributes} as a`)
+            .where({ 'a.tenant': tenant, 'a.vendor': vendor, 'a.name': name, 'a.value_key': key });
+        });
+        continue;
+      }
       q.whereExists((sub) => {
         sub
           .select(db.raw('1'))

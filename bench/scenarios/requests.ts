@@ -119,3 +119,35 @@ export function dataOf(payload: StructureItem | undefined): Uint8Array | undefin
   const data = child(payload, Tag.Data);
   return data?.type === 'ByteString' ? data.value : undefined;
 }
+
+/** A Name attribute value (Uninterpreted Text String) for 2.x Attributes. */
+export function nameAttribute(name: string): StructureItem {
+  return structure(Tag.Name, [textString(Tag.NameValue, name), enumeration(Tag.NameType, 1)]);
+}
+
+/** Locate (2.x) of the objects named `name`, at most `maximumItems` of them. */
+export function locateByNameRequest(name: string, maximumItems = 16): StructureItem {
+  return requestMessage('2.1', Operation.Locate, [
+    integer(Tag.MaximumItems, maximumItems),
+    structure(Tag.Attributes, [nameAttribute(name)]),
+  ]);
+}
+
+/** The Unique Identifiers of a Locate response payload. */
+export function locatedIdentifiers(payload: StructureItem | undefined): string[] {
+  return (payload?.value ?? []).flatMap((i) =>
+    i.tag === Tag.UniqueIdentifier && i.type === 'TextString' ? [i.value] : [],
+  );
+}
+
+/**
+ * The Decrypt (2.x) that undoes an Encrypt answered with `encrypted`: its Data, and the IV and
+ * Authenticated Encryption Tag the server generated (AES-GCM, the core's default mode).
+ */
+export function decryptRequestFor(uid: string, encrypted: StructureItem | undefined): StructureItem {
+  const carried = (encrypted?.value ?? []).filter(
+    (i) => i.tag === Tag.Data || i.tag === Tag.IVCounterNonce || i.tag === Tag.AuthenticatedEncryptionTag,
+  );
+  if (!carried.some((i) => i.tag === Tag.Data)) throw new Error('Encrypt: no Data in the response');
+  return requestMessage('2.1', Operation.Decrypt, [textString(Tag.UniqueIdentifier, uid), ...carried]);
+}

@@ -17,12 +17,20 @@ import {
   createAes256Request,
   discoverVersionsRequest,
   expectSuccess,
+  locateByNameRequest,
+  decryptRequestFor,
+  locatedIdentifiers,
+  nameAttribute,
   queryRequest,
   uidRequest,
   uniqueIdentifierOf,
 } from './requests.js';
 
-export type ServerKind = 'krypton' | 'echo' | 'pykmip';
+/**
+ * `krypton`: the standalone profile (SQLite); `krypton-core-*`: the core profile on that store
+ * (bench/baselines/core-server.ts).
+ */
+export type ServerKind = 'krypton' | 'krypton-core-sqlite' | 'krypton-core-postgres' | 'echo' | 'pykmip';
 
 export interface SetupContext {
   /** A channel to the scenario's server for unmeasured setup requests. */
@@ -105,6 +113,178 @@ function dekCipher(version: KmipVersion, operation: 'Encrypt' | 'Decrypt'): Oper
       'Decrypt',
     )({ channel, server: 'krypton' });
   };
+}
+
+/**
+ * Create, GetAttributes and Destroy of an L3 at the core (2.1): the core's Create+Get+Destroy
+ * (it returns an L3 only wrapped, and only to gateways).
+ */
+function createGetAttributesDestroy(): OperationBuilder {
+  const create = createAes256Request('2.1');
+  const trio = async (ch: KmipChannel) => {
+    const uid = uniqueIdentifierOf(expectSuccess(await ch.send(create), 'Create'), 'Create');
+    expectSuccess(await ch.send(uidRequest('2.1', Operation.GetAttributes, uid)), 'GetAttributes');
+    expectSuccess(await ch.send(uidRequest('2.1', Operation.Destroy, uid)), 'Destroy');
+  };
+  return async ({ channel }) => {
+    await trio(channel);
+    return trio;
+  };
+}
+
+/** Creates an AES-256 L3 at the core (2.1) and activates it; returns its identifier. */
+async function activeL3(channel: KmipChannel, name?: string): Promise<string> {
+  const create = createAes256Request('2.1', name === undefined ? [] : [nameAttribute(name)]);
+  const uid = uniqueIdentifierOf(expectSuccess(await channel.send(create), 'Create'), 'Create');
+  expectSuccess(await channel.send(uidRequest('2.1', Operation.Activate, uid)), 'Activate');
+  return uid;
+}
+
+/** Objects the Locate scenarios look among, each with a name of its own. */
+const LOCATE_NAMES = 200;
+
+/** Locate by Name among LOCATE_NAMES named keys (and whatever else the store holds): one match. */
+function locateByName(): OperationBuilder {
+  return async ({ channel }) => {
+    const prefix = `bench-locate-${randomBytes(4).toString('hex')}-`;
+    for (let i = 0; i < LOCATE_NAMES; i++) {
+      const create = createAes256Request('2.1', [nameAttribute(prefix + i)]);
+      expectSuccess(await channel.send(create), 'Create');
+    }
+    const requests = Array.from({ length: LOCATE_NAMES }, (_, i) => locateByNameRequest(prefix + i));
+    return async (ch, seq) => {
+      const found = locatedIdentifiers(
+        expectSuccess(await ch.send(requests[seq % LOCATE_NAMES] as TtlvItem), 'Locate'),
+      );
+      if (found.length !== 1) throw new Error(`Locate: ${found.length} objects for one name`);
+    };
+  };
+}
+
+/**
+ * Rekey of a key of the connection's own, then of its replacement, and so on: a chain per
+ * connection (a concurrent Rekey of one key is refused — exactly one wins).
+ */
+function rekeyChain(): OperationBuilder {
+  return async ({ channel }) => {
+    const probe = await activeL3(channel);
+    expectSuccess(await channel.send(uidRequest('2.1', Operation.ReKey, probe)), 'ReKey');
+    const current = new Map<KmipChannel, string>();
+    return async (ch) => {
+      const uid = current.get(ch) ?? (await activeL3(ch));
+      const replacement = uniqueIdentifierOf(
+        expectSuccess(await ch.send(uidRequest('2.1', Operation.ReKey, uid)), 'ReKey'),
+        'ReKey',
+      );
+      current.set(ch, replacement);
+    };
+  };
+}
+
+/**
+ * The core's share of the DESIGN flow, one request per iteration in a fixed cycle of 20: wrap
+ * (Encrypt) ×6 and unwrap (Decrypt) ×4 of a DEK under a shared named L3, Locate of it by Name ×3,
+ * GetAttributes ×4, Create of an L3 ×2, Rekey of a connection's own L3 ×1. (A core returns an
+ * L3 only wrapped, and only to gateways: no Get here.)
+ */
+function mixedCore(): OperationBuilder {
+  return async ({ channel }) => {
+    const name = `bench-service-kek-${randomBytes(4).toString('hex')}`;
+    const kek = await activeL3(channel, name);
+    const encrypt = cipherRequest('2.1', Operation.Encrypt, kek, randomBytes(32));
+    const decrypt = decryptRequestFor(kek, expectSuccess(await channel.send(encrypt), 'Encrypt'));
+    const locate = locateByNameRequest(name);
+    const getAttributes = uidRequest('2.1', Operation.GetAttributes, kek);
+    const create = createAes256Request('2.1');
+    const own = new Map<KmipChannel, string>();
+    const cycle: ((ch: KmipChannel) => Promise<unknown>)[] = [
+      ...Array<(ch: KmipChannel) => Promise<unknown>>(6).fill(async (ch) =>
+        expectSuccess(await ch.send(encrypt), 'Encrypt'),
+      ),
+      ...Array<(ch: KmipChannel) => Promise<unknown>>(4).fill(async (ch) =>
+        expectSuccess(await ch.send(decrypt), 'Decrypt'),
+      ),
+      ...Array<(ch: KmipChannel) => Promise<unknown>>(3).fill(async (ch) =>
+        expectSuccess(await ch.send(locate), 'Locate'),
+      ),
+      ...Array<(ch: KmipChannel) => Promise<unknown>>(4).fill(async (ch) =>
+        expectSuccess(await ch.send(getAttributes), 'GetAttributes'),
+      ),
+      ...Array<(ch: KmipChannel) => Promise<unknown>>(2).fill(async (ch) =>
+        expectSuccess(await ch.send(create), 'Create'),
+      ),
+      async (ch) => {
+        const uid = own.get(ch) ?? (await activeL3(ch));
+        own.set(
+          ch,
+          uniqueIdentifierOf(
+            expectSuccess(await ch.send(uidRequest('2.1', Operation.ReKey, uid)), 'ReKey'),
+            'ReKey',
+          ),
+        );
+      },
+    ];
+    for (const step of cycle) await step(channel); // every kind answers before the run starts
+    return async (ch, seq) => {
+      await (cycle[seq % cycle.length] as (ch: KmipChannel) => Promise<unknown>)(ch);
+    };
+  };
+}
+
+/** The core scenarios, once per store. */
+function coreScenarios(store: 'sqlite' | 'postgres'): LoadScenario[] {
+  const server = store === 'sqlite' ? ('krypton-core-sqlite' as const) : ('krypton-core-postgres' as const);
+  const on = store === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  return [
+    ...at(BOTH, (c) => ({
+      name: `core-ttlv/create-l3-${store}`,
+      group: 'core' as const,
+      title: `Core Create of an AES-256 L3 on ${on}, TTLV/mTLS, ${c} conn`,
+      server,
+      transport: 'ttlv' as const,
+      operation: fixedRequest(createAes256Request('2.1'), 'Create'),
+    })),
+    ...at(BOTH, (c) => ({
+      name: `core-https/create-l3-${store}`,
+      group: 'core' as const,
+      title: `Core Create of an AES-256 L3 on ${on}, HTTPS POST /kmip, ${c} conn`,
+      server,
+      transport: 'https' as const,
+      operation: fixedRequest(createAes256Request('2.1'), 'Create'),
+    })),
+    ...at(BOTH, (c) => ({
+      name: `core-ttlv/create-getattributes-destroy-${store}`,
+      group: 'core' as const,
+      title: `Core Create+GetAttributes+Destroy of an L3 on ${on} (2.1), ${c} conn`,
+      server,
+      transport: 'ttlv' as const,
+      operation: createGetAttributesDestroy(),
+    })),
+    ...at(BOTH, (c) => ({
+      name: `core-ttlv/locate-${store}`,
+      group: 'core' as const,
+      title: `Core Locate by Name on ${on}, ${c} conn`,
+      server,
+      transport: 'ttlv' as const,
+      operation: locateByName(),
+    })),
+    ...at(BOTH, (c) => ({
+      name: `core-ttlv/rekey-${store}`,
+      group: 'core' as const,
+      title: `Core Rekey of an L3 on ${on}, ${c} conn`,
+      server,
+      transport: 'ttlv' as const,
+      operation: rekeyChain(),
+    })),
+    ...at(BOTH, (c) => ({
+      name: `core-ttlv/mixed-${store}`,
+      group: 'mixed' as const,
+      title: `Core mixed workload on ${on} (wrap, unwrap, Locate, Get, Create, Rekey), ${c} conn`,
+      server,
+      transport: 'ttlv' as const,
+      operation: mixedCore(),
+    })),
+  ];
 }
 
 /** The size of Krypton's answer to Encrypt of a 32-byte DEK: Unique Identifier + 40 bytes. */
@@ -284,6 +464,9 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     pipeline: 1,
     operation: createGetDestroy('1.4'),
   })),
+  // Core: the core profile on a persistent store (PostgreSQL skipped, saying so, without a URL).
+  ...coreScenarios('sqlite'),
+  ...coreScenarios('postgres'),
   {
     kind: 'idle-connections',
     name: 'krypton-ttlv/idle-1000',
