@@ -7,7 +7,14 @@
  *   leaves the gateway) or an Active AES L3 with Wrap Key usage (NIST key wrap, or key wrap with
  *   padding). Encoding Option TTLV (default) wraps the encoded Key Value, No Encoding the bytes.
  * - L2: never leaves the core. L4: refused (the core holds none).
- * - Public Key: to any identity of the tenant, in X.509 (SubjectPublicKeyInfo, default) or PKCS#1.
+ * - Public Key (RSA, EC, Ed25519) and Certificate: to any identity of the tenant; a public key in
+ *   the format it was registered or generated in unless Key Format Type asks for another (X.509
+ *   SubjectPublicKeyInfo, PKCS#1, Transparent RSA/EC, Raw Ed25519; core/crypto/key-formats.ts).
+ * - Objects outside the hierarchy (Private Key, Secret Data, Opaque Object, non-AES Symmetric
+ *   Key): opened from their seal for any identity of the tenant, in the requested format (private
+ *   keys: PKCS#1, PKCS#8, ECPrivateKey, Transparent RSA/EC, Raw Ed25519), or wrapped per a Key
+ *   Wrapping Specification as for L3s. Sensitive → Sensitive (unless wrapped); Extractable false
+ *   → Not Extractable (KMIP 2.1 §4.50, §4.20).
  *
  * Failure cases: unknown or foreign object → Item Not Found; L2, non-gateway L3, L3 without a
  * wrapping specification → Permission Denied; L4 → Permission Denied; destroyed → Wrong Key
