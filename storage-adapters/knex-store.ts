@@ -355,6 +355,13 @@ export class KnexStore implements Store {
     );
   }
 
+  /** A built query's rows; on SQLite through the writer's prepared statements. */
+  async #selectAll(query: Knex.QueryBuilder): Promise<Row[]> {
+    if (this.adapter !== 'sqlite') return (await query) as Row[];
+    const { sql, bindings } = query.toSQL();
+    return this.#writer.selectAll(sql, bindings);
+  }
+
   /** `#load` outside a transaction, through the row writer (no query building). */
   async #loadDirect(tenant: string, id: string): Promise<ManagedObject> {
     const row = await this.#writer.selectOne(this.#loadSql, [tenant, id]);
@@ -811,7 +818,7 @@ export class KnexStore implements Store {
       } else {
         page.orderBy('o.seq', 'asc').limit(limit).offset(offset);
       }
-      const rows = limit === 0 ? [] : ((await page) as Row[]);
+      const rows = limit === 0 ? [] : await this.#selectAll(page);
       const ids = rows.map((r) => String(r.id));
       if (!query.countTotal) return { ids };
       const counted = (await base.clone().count({ n: '*' }).first()) as Row | undefined;
@@ -831,13 +838,20 @@ export class KnexStore implements Store {
 
   #locateQuery(tenant: string, query: LocateQuery): Knex.QueryBuilder {
     const db = this.#db;
-    const q = db(`${TABLES.objects} as o`);
+    // SQLite has no statistics of skew: for L1/L2 (a few per tenant, the key hierarchy looks its
+    // tenant key up on every Create) it would walk every Active key of the tenant through
+    // (tenant, object_type, state). Name the (tenant, key_level) index instead.
+    const fewPerTenant = this.adapter === 'sqlite' && (query.keyLevel === 1 || query.keyLevel === 2);
+    const q: Knex.QueryBuilder = fewPerTenant
+      ? db.from(db.raw(`${TABLES.objects} as o indexed by managed_objects_tenant_key_level`))
+      : db(`${TABLES.objects} as o`);
     // SQLite's planner walks the tenant's objects in seq order and probes each for the
     // attribute (O(objects) per Locate) unless an equality attribute filter drives the query:
     // its ids come from the attribute index, and `+o.tenant` keeps the planner off the seq scan.
     // PostgreSQL chooses the attribute index by itself (statistics).
     let driveByAttribute =
       this.adapter === 'sqlite' &&
+      !fewPerTenant &&
       ((query.names?.length ?? 0) > 0 ||
         (query.objectGroups?.length ?? 0) > 0 ||
         (query.attributes ?? []).some((f) => f?.value !== undefined));

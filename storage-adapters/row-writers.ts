@@ -5,7 +5,10 @@
  * - SQLite: the rows go in as one synchronous better-sqlite3 transaction, with statements
  *   prepared once per connection, on the connection knex holds. It is taken from knex's pool
  *   like any knex query, so it never runs inside another caller's open transaction (the store
- *   shares one connection per file: see sqlite.ts).
+ *   shares one connection per file: see sqlite.ts). Group commit: the inserts that arrive in
+ *   the same turn of the event loop share one transaction (its COMMIT writes every touched
+ *   index page to the WAL: the cost of a create), each inside a savepoint of its own, so one
+ *   that fails rolls back alone; each caller is answered after the COMMIT.
  * - PostgreSQL: every table's rows in one statement (data-modifying CTEs), so a create is one
  *   round trip and one commit instead of BEGIN, an INSERT per table and COMMIT. The foreign
  *   keys hold: a CTE's inserts are checked at the end of the statement, like one transaction.
@@ -25,18 +28,31 @@ export interface RowWriter {
   insert(tables: readonly TableRows[]): Promise<void>;
   /** One row of a read-only statement (`?` placeholders), or undefined. */
   selectOne(sql: string, bindings: readonly unknown[]): Promise<Row | undefined>;
+  /** Every row of a read-only statement (`?` placeholders). */
+  selectAll(sql: string, bindings: readonly unknown[]): Promise<Row[]>;
 }
 
 interface SqliteStatement {
   run(...params: unknown[]): unknown;
   get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
 }
 
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
-  transaction(fn: () => void): () => void;
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   readonly inTransaction: boolean;
 }
+
+interface PendingInsert {
+  readonly tables: readonly TableRows[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+  failure?: unknown;
+}
+
+/** Inserts per group commit: bounds the time one COMMIT holds the event loop. */
+const GROUP_MAX = 64;
 
 interface PooledClient {
   acquireConnection(): Promise<unknown>;
@@ -47,8 +63,12 @@ function poolOf(db: Knex): PooledClient {
   return (db as unknown as { client: PooledClient }).client;
 }
 
-/** Prepared statements of one connection, by SQL text (a handful: one per table and read). */
+/**
+ * Prepared statements of one connection, by SQL text: one per table and read, and one per
+ * shape of Locate (its filters vary), hence the bound.
+ */
 const statements = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+const MAX_STATEMENTS = 512;
 
 function prepared(connection: SqliteConnection, sql: string): SqliteStatement {
   let cache = statements.get(connection);
@@ -58,6 +78,7 @@ function prepared(connection: SqliteConnection, sql: string): SqliteStatement {
   }
   let statement = cache.get(sql);
   if (!statement) {
+    if (cache.size >= MAX_STATEMENTS) cache.clear();
     statement = connection.prepare(sql);
     cache.set(sql, statement);
   }
@@ -84,8 +105,67 @@ function insertSql(table: string, columns: readonly string[], rowCount: number):
     .join(', ')}`;
 }
 
+/** Runs one insert's statements (in the caller's transaction or savepoint). */
+function runInsert(connection: SqliteConnection, tables: readonly TableRows[]): void {
+  for (const t of tables) {
+    if (t.rows.length === 0) continue;
+    const columns = columnsOf(t.rows);
+    // One row per statement: prepared once, cheaper than varying multi-row texts.
+    const statement = prepared(connection, insertSql(t.table, columns, 1));
+    for (const row of t.rows) statement.run(columns.map((c) => sqliteValue(row[c])));
+  }
+}
+
+interface GroupCommit {
+  /** A savepoint per insert: its failure is its own. */
+  readonly one: (tables: readonly TableRows[]) => void;
+  readonly group: (pending: PendingInsert[]) => void;
+}
+
+const groupCommits = new WeakMap<SqliteConnection, GroupCommit>();
+
+function groupCommitOf(connection: SqliteConnection): GroupCommit {
+  let gc = groupCommits.get(connection);
+  if (!gc) {
+    const one = connection.transaction((tables: readonly TableRows[]) => runInsert(connection, tables));
+    const group = connection.transaction((pending: PendingInsert[]) => {
+      for (const p of pending) {
+        try {
+          one(p.tables);
+        } catch (err) {
+          p.failure = err;
+        }
+      }
+    });
+    gc = { one, group };
+    groupCommits.set(connection, gc);
+  }
+  return gc;
+}
+
 export function sqliteRowWriter(db: Knex): RowWriter {
   const pool = poolOf(db);
+  let queue: PendingInsert[] = [];
+  let scheduled = false;
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const pending = queue.slice(0, GROUP_MAX);
+      queue = queue.slice(pending.length);
+      try {
+        await withConnection((connection) => groupCommitOf(connection).group(pending));
+      } catch (err) {
+        // The COMMIT (or BEGIN) failed: nothing of the group is stored.
+        for (const p of pending) p.failure = err;
+      }
+      for (const p of pending) {
+        if (p.failure === undefined) p.resolve();
+        else p.reject(p.failure);
+      }
+    }
+    scheduled = false;
+  }
+
   async function withConnection<T>(work: (c: SqliteConnection) => T): Promise<T> {
     const connection = (await pool.acquireConnection()) as SqliteConnection;
     try {
@@ -98,24 +178,22 @@ export function sqliteRowWriter(db: Knex): RowWriter {
   }
   return {
     insert(tables) {
-      return withConnection((connection) => {
-        const plan = tables
-          .filter((t) => t.rows.length > 0)
-          .map((t) => {
-            const columns = columnsOf(t.rows);
-            // One row per statement: prepared once, cheaper than varying multi-row texts.
-            return { statement: prepared(connection, insertSql(t.table, columns, 1)), columns, rows: t.rows };
-          });
-        connection.transaction(() => {
-          for (const { statement, columns, rows } of plan) {
-            for (const row of rows) statement.run(columns.map((c) => sqliteValue(row[c])));
-          }
-        })();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ tables, resolve, reject });
+        if (scheduled) return;
+        scheduled = true;
+        // After this turn's I/O callbacks: the inserts they started join the same COMMIT.
+        setImmediate(() => void flush());
       });
     },
     selectOne(sql, bindings) {
       return withConnection(
         (connection) => prepared(connection, sql).get(bindings.map(sqliteValue)) as Row | undefined,
+      );
+    },
+    selectAll(sql, bindings) {
+      return withConnection(
+        (connection) => prepared(connection, sql).all(bindings.map(sqliteValue)) as Row[],
       );
     },
   };
@@ -138,6 +216,10 @@ export function postgresRowWriter(db: Knex): RowWriter {
     async selectOne(sql, bindings) {
       const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows: Row[] };
       return result.rows[0];
+    },
+    async selectAll(sql, bindings) {
+      const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows: Row[] };
+      return result.rows;
     },
   };
 }
