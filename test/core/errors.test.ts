@@ -6,7 +6,11 @@ test('error-table-codes-are-stable-and-prefixed', () => {
   for (const [code, def] of Object.entries(ERRORS)) {
     assert.match(code, /^KRY_[A-Z0-9_]+$/);
     assert.ok(def.message.length > 0 && def.message.length < 120, code);
-    assert.doesNotMatch(def.message, /(^|\s)\/\w+\/|\\|\bSELECT\b|\bstack\b/i, `${code} message must not leak internals`);
+    assert.doesNotMatch(
+      def.message,
+      /(^|\s)\/\w+\/|\\|\bSELECT\b|\bstack\b/i,
+      `${code} message must not leak internals`,
+    );
   }
 });
 
