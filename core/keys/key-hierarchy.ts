@@ -73,6 +73,12 @@ export class KeyHierarchy {
   readonly #sweepIntervalMs: number;
   readonly #loading = new Map<string, Promise<void>>();
   readonly #creatingTenant = new Map<string, Promise<string>>();
+  /**
+   * Tenant → its current L2, trusted while that L2 stays cached and able to protect: Rekey,
+   * Revoke and Destroy invalidate it here at once; another core process's change is seen when
+   * the entry expires (cacheTtlMs), as for every cached key. Saves a Locate and a read per Create.
+   */
+  readonly #tenantKeys = new Map<string, string>();
   #rootAvailable = false;
   #canary: Buffer | undefined;
   /** Bumped by every invalidation: a load that straddles one is discarded and retried. */
@@ -175,8 +181,19 @@ export class KeyHierarchy {
   /** The tenant's current L2 id, created on first use. */
   async tenantKey(tenant: string): Promise<string> {
     this.#assertRoot();
+    const known = this.#tenantKeys.get(tenant);
+    if (known !== undefined) {
+      const entry = this.#cache.get(known);
+      if (entry?.level === 'L2' && entry.tenant === tenant && canProtect(entry as unknown as KeyRecord))
+        return known;
+      this.#tenantKeys.delete(tenant);
+    }
     const current = await this.#records.findTenantKey(tenant);
-    if (current !== undefined) return current.id;
+    if (current !== undefined) {
+      if (this.#tenantKeys.size >= 10_000) this.#tenantKeys.clear();
+      this.#tenantKeys.set(tenant, current.id);
+      return current.id;
+    }
     let pending = this.#creatingTenant.get(tenant);
     if (pending === undefined) {
       pending = this.#records

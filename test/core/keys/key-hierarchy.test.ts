@@ -287,3 +287,24 @@ test('key-bytes-never-reach-the-log', async () => {
     );
   }
 });
+
+test('tenant-key-is-looked-up-once-while-its-l2-stays-cached-and-again-after-a-rekey', async () => {
+  const { keys, records } = await setup();
+  let lookups = 0;
+  const find = records.findTenantKey.bind(records);
+  records.findTenantKey = (tenant: string) => {
+    lookups += 1;
+    return find(tenant);
+  };
+  const l3 = await keys.createServiceKey('acme');
+  const l2 = records.records.get(l3)!.wrappingKeyId;
+  assert.equal(await keys.tenantKey('acme'), l2);
+  const before = lookups;
+  for (let i = 0; i < 5; i++) assert.equal(await keys.tenantKey('acme'), l2);
+  assert.equal(lookups, before, 'the cached L2 answers without a lookup');
+  const successor = await keys.rekey(l2);
+  assert.equal(await keys.tenantKey('acme'), successor, 'a Rekey of the L2 is seen at once');
+  records.setState(successor, 'Deactivated');
+  keys.invalidate(successor);
+  assert.notEqual(await keys.tenantKey('acme'), successor, 'an L2 that cannot protect is not reused');
+});
