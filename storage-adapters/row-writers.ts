@@ -7,8 +7,9 @@
  *   like any knex query, so it never runs inside another caller's open transaction (the store
  *   shares one connection per file: see sqlite.ts). Group commit: the inserts that arrive in
  *   the same turn of the event loop share one transaction (its COMMIT writes every touched
- *   index page to the WAL: the cost of a create), each inside a savepoint of its own, so one
- *   that fails rolls back alone; each caller is answered after the COMMIT.
+ *   index page to the WAL: the cost of a create); each caller is answered after the COMMIT.
+ *   When one of them fails the group is rolled back and each runs in a transaction of its
+ *   own, so a failure stays its own (savepoints per insert would cost every group instead).
  * - PostgreSQL: every table's rows in one statement (data-modifying CTEs), so a create is one
  *   round trip and one commit instead of BEGIN, an INSERT per table and COMMIT. The foreign
  *   keys hold: a CTE's inserts are checked at the end of the statement, like one transaction.
@@ -117,9 +118,10 @@ function runInsert(connection: SqliteConnection, tables: readonly TableRows[]): 
 }
 
 interface GroupCommit {
-  /** A savepoint per insert: its failure is its own. */
+  /** One insert in a transaction of its own. */
   readonly one: (tables: readonly TableRows[]) => void;
-  readonly group: (pending: PendingInsert[]) => void;
+  /** Every insert in one transaction: all or nothing. */
+  readonly group: (pending: readonly PendingInsert[]) => void;
 }
 
 const groupCommits = new WeakMap<SqliteConnection, GroupCommit>();
@@ -128,14 +130,8 @@ function groupCommitOf(connection: SqliteConnection): GroupCommit {
   let gc = groupCommits.get(connection);
   if (!gc) {
     const one = connection.transaction((tables: readonly TableRows[]) => runInsert(connection, tables));
-    const group = connection.transaction((pending: PendingInsert[]) => {
-      for (const p of pending) {
-        try {
-          one(p.tables);
-        } catch (err) {
-          p.failure = err;
-        }
-      }
+    const group = connection.transaction((pending: readonly PendingInsert[]) => {
+      for (const p of pending) runInsert(connection, p.tables);
     });
     gc = { one, group };
     groupCommits.set(connection, gc);
@@ -153,10 +149,25 @@ export function sqliteRowWriter(db: Knex): RowWriter {
       const pending = queue.slice(0, GROUP_MAX);
       queue = queue.slice(pending.length);
       try {
-        await withConnection((connection) => groupCommitOf(connection).group(pending));
+        await withConnection((connection) => {
+          const gc = groupCommitOf(connection);
+          try {
+            gc.group(pending);
+          } catch (err) {
+            // Rolled back whole: now one by one, so only the failing ones fail.
+            if (pending.length === 1) throw err;
+            for (const p of pending) {
+              try {
+                gc.one(p.tables);
+              } catch (e) {
+                p.failure = e;
+              }
+            }
+          }
+        });
       } catch (err) {
-        // The COMMIT (or BEGIN) failed: nothing of the group is stored.
-        for (const p of pending) p.failure = err;
+        // BEGIN or COMMIT failed (or the connection): nothing of these is stored.
+        for (const p of pending) p.failure ??= err;
       }
       for (const p of pending) {
         if (p.failure === undefined) p.resolve();

@@ -152,6 +152,34 @@ export function storeContractSuite(name: string, factory: StoreHarnessFactory): 
         await rejectsWithCode(store.create(newTenant(), symmetricKey({ id })), 'KRY_STORE_EXISTS');
       });
 
+      it('concurrent-creates-are-atomic-each-and-a-failure-stays-its-own', async () => {
+        const tenant = newTenant();
+        const taken = (await store.create(tenant, symmetricKey())).id;
+        // Started together: a store may commit them as one group; the duplicate fails alone.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) =>
+            store.create(
+              tenant,
+              symmetricKey({
+                ...(i === 5 && { id: taken }),
+                attributes: [{ name: 'Name', value: `together-${i}` }],
+                keyMaterial: material(),
+              }),
+            ),
+          ),
+        );
+        assert.equal(outcomes.filter((o) => o.status === 'rejected').length, 1);
+        const failed = outcomes[5];
+        assert.equal(failed?.status, 'rejected');
+        assert.equal((failed as PromiseRejectedResult).reason.code, 'KRY_STORE_EXISTS');
+        for (const [i, o] of outcomes.entries()) {
+          if (o.status !== 'fulfilled') continue;
+          assert.deepEqual(await store.get(tenant, o.value.id), o.value);
+          assert.deepEqual((await store.locate(tenant, { names: [`together-${i}`] })).ids, [o.value.id]);
+        }
+        assert.deepEqual((await store.locate(tenant, { names: ['together-5'] })).ids, []);
+      });
+
       it('missing-object-is-not-found', async () => {
         await rejectsWithCode(store.get(newTenant(), randomUUID()), 'KRY_STORE_NOT_FOUND');
       });
