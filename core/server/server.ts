@@ -14,6 +14,7 @@ import { KryptonError } from '../errors.js';
 import { identityFromCertificate } from '../auth/identity.js';
 import type { Identity } from '../auth/identity.js';
 import { createCredentialVerifier } from '../auth/credentials.js';
+import { assertedIdentity } from '../auth/asserted-identity.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { AuditHook } from '../dispatch/dispatcher.js';
 import { OperationRegistry } from '../dispatch/registry.js';
@@ -112,8 +113,8 @@ export async function startServer(
         },
       ),
   });
-  registerDispatchPlugin(app, { registry, profile: config });
   const services = opts.services ?? ({} as RequestServices);
+  registerDispatchPlugin(app, { registry, profile: config, services, metrics, log });
   // A profile naming a storage adapter gets the core services (store, HSM, key hierarchy).
   if (opts.services === undefined && config.storage.adapter !== undefined)
     registerCoreServices(app, config, log, services);
@@ -122,6 +123,8 @@ export async function startServer(
     plugins = await loadOperationPlugins(app, config, log);
     await app.ready(); // fails here on a missing plugin dependency
   } catch (err) {
+    // Services that did open (store, HSM, vault) close with the app, or their timers keep the process alive.
+    await app.close().catch(() => undefined);
     await auditService.close();
     throw err;
   }
@@ -136,6 +139,7 @@ export async function startServer(
     verifier,
     credentialsRequired: config.auth.credentials.required,
     audit: auditService.hook,
+    assertion: (credential, peer) => assertedIdentity(credential, peer, config.auth),
     observe: (operation, status, seconds) => {
       metrics.operations.inc({ operation, status });
       metrics.operationSeconds.observe({ operation }, seconds);
