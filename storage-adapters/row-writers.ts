@@ -13,6 +13,7 @@
  * - PostgreSQL: every table's rows in one statement (data-modifying CTEs), so a create is one
  *   round trip and one commit instead of BEGIN, an INSERT per table and COMMIT. The foreign
  *   keys hold: a CTE's inserts are checked at the end of the statement, like one transaction.
+ *   Concurrent creates share a statement the same way SQLite's share a transaction.
  */
 import type { Knex } from 'knex';
 
@@ -210,19 +211,104 @@ export function sqliteRowWriter(db: Knex): RowWriter {
   };
 }
 
-export function postgresRowWriter(db: Knex): RowWriter {
-  return {
-    async insert(tables) {
-      const parts: string[] = [];
-      const bindings: unknown[] = [];
-      tables.forEach((t, i) => {
-        if (t.rows.length === 0) return;
-        const columns = columnsOf(t.rows);
-        parts.push(`w${i} as (${insertSql(t.table, columns, t.rows.length)})`);
-        for (const row of t.rows) for (const c of columns) bindings.push(row[c] ?? null);
+interface PgConnection {
+  query(config: { text: string; values: unknown[] }): Promise<unknown>;
+}
+
+/**
+ * One statement inserting every table's rows: `with w0 as (insert …), w1 as (insert …) select 1`,
+ * `$n` placeholders, sent on a pooled connection without knex's binding rewrite.
+ */
+function postgresInsert(tables: readonly TableRows[]): { text: string; values: unknown[] } | undefined {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  tables.forEach((t, i) => {
+    if (t.rows.length === 0) return;
+    const columns = columnsOf(t.rows);
+    const tuples = t.rows.map((row) => {
+      const placeholders = columns.map((c) => {
+        values.push(row[c] ?? null);
+        return `$${values.length}`;
       });
-      if (parts.length === 0) return;
-      await db.raw(`with ${parts.join(', ')} select 1`, bindings as Knex.RawBinding[]);
+      return `(${placeholders.join(', ')})`;
+    });
+    parts.push(
+      `w${i} as (insert into ${quote(t.table)} (${columns.map(quote).join(', ')}) values ${tuples.join(', ')})`,
+    );
+  });
+  return parts.length === 0 ? undefined : { text: `with ${parts.join(', ')} select 1`, values };
+}
+
+/** The rows of several inserts, table by table (same columns: they come from one preparer). */
+function mergeInserts(pending: readonly PendingInsert[]): TableRows[] {
+  const merged = new Map<string, Row[]>();
+  for (const p of pending) {
+    for (const t of p.tables) {
+      if (t.rows.length === 0) continue;
+      const key = `${t.table}\u0000${columnsOf(t.rows).join(',')}`;
+      let rows = merged.get(key);
+      if (!rows) merged.set(key, (rows = []));
+      rows.push(...t.rows);
+    }
+  }
+  return [...merged].map(([key, rows]) => ({ table: key.slice(0, key.indexOf('\u0000')), rows }));
+}
+
+/**
+ * Group commit on PostgreSQL: the inserts of one turn of the event loop go as one statement (one
+ * round trip, one commit flush); should it fail, each is retried alone so a failure stays its
+ * own. Groups do not wait for one another: the pool runs them side by side.
+ */
+export function postgresRowWriter(db: Knex): RowWriter {
+  const pool = poolOf(db);
+  let queue: PendingInsert[] = [];
+  let scheduled = false;
+
+  async function run(tables: readonly TableRows[]): Promise<void> {
+    const statement = postgresInsert(tables);
+    if (!statement) return;
+    const connection = (await pool.acquireConnection()) as PgConnection;
+    try {
+      await connection.query(statement);
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  }
+
+  async function flush(pending: readonly PendingInsert[]): Promise<void> {
+    try {
+      await run(pending.length === 1 ? (pending[0] as PendingInsert).tables : mergeInserts(pending));
+      for (const p of pending) p.resolve();
+      return;
+    } catch (err) {
+      if (pending.length === 1) {
+        (pending[0] as PendingInsert).reject(err);
+        return;
+      }
+    }
+    await Promise.all(
+      pending.map((p) =>
+        run(p.tables).then(
+          () => p.resolve(),
+          (err: unknown) => p.reject(err),
+        ),
+      ),
+    );
+  }
+
+  return {
+    insert(tables) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ tables, resolve, reject });
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          const all = queue;
+          queue = [];
+          for (let i = 0; i < all.length; i += GROUP_MAX) void flush(all.slice(i, i + GROUP_MAX));
+        });
+      });
     },
     async selectOne(sql, bindings) {
       const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows: Row[] };
