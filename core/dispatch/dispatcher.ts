@@ -388,7 +388,14 @@ export class Dispatcher {
     const descriptor = this.opts.registry.get(item.operation);
     const opName =
       descriptor?.name ?? operationByCode(item.operation)?.camel ?? `0x${item.operation.toString(16)}`;
-    const log = this.opts.log.child({ op: opName, principal: identity.principal, tenant: identity.tenant });
+    // Built on first use: most items log nothing, and a pino child costs its bindings and redaction.
+    let itemLog: Logger | undefined;
+    const logOf = (): Logger =>
+      (itemLog ??= this.opts.log.child({
+        op: opName,
+        principal: identity.principal,
+        tenant: identity.tenant,
+      }));
     let payload: StructureItem | undefined;
     let polled: PollAnswer | undefined;
     let error: unknown;
@@ -405,7 +412,9 @@ export class Dispatcher {
         tenant: identity.tenant,
         protocolVersion: version,
         placeholder,
-        log,
+        get log() {
+          return logOf();
+        },
         services: this.opts.services,
         batchItem: item.uniqueBatchItemId ? { index, uniqueBatchItemId: item.uniqueBatchItemId } : { index },
         registry: this.opts.registry,
@@ -436,7 +445,7 @@ export class Dispatcher {
       payload = undefined;
     }
     let status: 'Success' | 'OperationFailed' = failed ? 'OperationFailed' : 'Success';
-    let reason: string | undefined = failed ? this.reasonOf(error, log) : undefined;
+    let reason: string | undefined = failed ? this.reasonOf(error, logOf()) : undefined;
     if (this.opts.audit) {
       try {
         await this.opts.audit({
@@ -453,7 +462,7 @@ export class Dispatcher {
         });
       } catch (auditErr) {
         // Fail closed: no payload leaves without its audit record (SECURITY-CHECKLIST 32).
-        log.error({ err: (auditErr as Error).message }, 'audit record failed');
+        logOf().error({ err: (auditErr as Error).message }, 'audit record failed');
         error = new KryptonError('KRY_AUDIT_UNAVAILABLE');
         failed = true;
         status = 'OperationFailed';
