@@ -508,13 +508,39 @@ export class KnexStore implements Store {
   }
 
   transition(tenant: string, id: string, change: StateTransition): Promise<ManagedObject> {
+    const sync = this.#writer.transaction;
+    if (sync) {
+      // SQLite: read, check, write and read back as one synchronous transaction.
+      return this.#guard(() => {
+        const to = this.#checkTransition(tenant, id, change);
+        return sync((tx) => {
+          const current = tx.get(`select version, state from ${TABLES.objects} where tenant = ? and id = ?`, [
+            tenant,
+            id,
+          ]);
+          if (!current) throw notFound();
+          const version = asNumber(current.version);
+          if (change.expectedVersion !== undefined && change.expectedVersion !== version) {
+            throw new KryptonError('KRY_STORE_CONFLICT');
+          }
+          if (!change.from.includes(asNumber(current.state) as State))
+            throw new KryptonError('KRY_STORE_WRONG_STATE');
+          const changes = this.#transitionChanges(to, change.dates, version);
+          const columns = Object.keys(changes);
+          const updated = tx.run(
+            `update ${TABLES.objects} set ${columns.map((c) => `"${c}" = ?`).join(', ')} where tenant = ? and id = ? and version = ?`,
+            [...columns.map((c) => changes[c]), tenant, id, version],
+          );
+          // Another process changed the object since our read: it won.
+          if (updated !== 1) throw new KryptonError('KRY_STORE_CONFLICT');
+          const row = tx.get(this.#loadSql, [tenant, id]);
+          if (!row) throw notFound();
+          return this.#toObject(row);
+        });
+      });
+    }
     return this.#transaction(async (trx) => {
-      checkId(tenant, 'tenant');
-      checkId(id, 'identifier');
-      const to = checkState(change.to);
-      if (!Array.isArray(change.from) || change.from.length === 0)
-        throw badInput('transition needs its from states');
-      change.from.forEach(checkState);
+      const to = this.#checkTransition(tenant, id, change);
       const current = (await trx(TABLES.objects).where({ tenant, id }).first('version', 'state')) as
         Row | undefined;
       if (!current) throw notFound();
@@ -531,6 +557,17 @@ export class KnexStore implements Store {
       if (updated !== 1) throw new KryptonError('KRY_STORE_CONFLICT');
       return this.#load(trx, tenant, id);
     });
+  }
+
+  /** Validates a transition's arguments; returns the target state. */
+  #checkTransition(tenant: string, id: string, change: StateTransition): number {
+    checkId(tenant, 'tenant');
+    checkId(id, 'identifier');
+    const to = checkState(change.to);
+    if (!Array.isArray(change.from) || change.from.length === 0)
+      throw badInput('transition needs its from states');
+    change.from.forEach(checkState);
+    return to;
   }
 
   #transitionChanges(to: number, dates: LifecycleDateChanges | undefined, version: number): Row {

@@ -32,10 +32,22 @@ export interface RowWriter {
   selectOne(sql: string, bindings: readonly unknown[]): Promise<Row | undefined>;
   /** Every row of a read-only statement (`?` placeholders). */
   selectAll(sql: string, bindings: readonly unknown[]): Promise<Row[]>;
+  /**
+   * SQLite only: `work` as one synchronous transaction (rolled back when it throws), with
+   * statements prepared once. Nothing else runs on the connection meanwhile.
+   */
+  readonly transaction?: <T>(work: (tx: SyncTransaction) => T) => Promise<T>;
+}
+
+/** Statements inside a synchronous SQLite transaction (`?` placeholders). */
+export interface SyncTransaction {
+  get(sql: string, bindings: readonly unknown[]): Row | undefined;
+  /** Returns the number of rows changed. */
+  run(sql: string, bindings: readonly unknown[]): number;
 }
 
 interface SqliteStatement {
-  run(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
@@ -207,6 +219,19 @@ export function sqliteRowWriter(db: Knex): RowWriter {
       return withConnection(
         (connection) => prepared(connection, sql).all(bindings.map(sqliteValue)) as Row[],
       );
+    },
+    transaction<T>(work: (tx: SyncTransaction) => T): Promise<T> {
+      return withConnection((connection) => {
+        const tx: SyncTransaction = {
+          get: (sql, bindings) => prepared(connection, sql).get(bindings.map(sqliteValue)) as Row | undefined,
+          run: (sql, bindings) => prepared(connection, sql).run(bindings.map(sqliteValue)).changes,
+        };
+        let result: T | undefined;
+        connection.transaction(() => {
+          result = work(tx);
+        })();
+        return result as T;
+      });
     },
   };
 }
