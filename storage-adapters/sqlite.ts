@@ -6,7 +6,7 @@
  * transactions queue in knex's pool instead. Several processes on one file are served by
  * busy_timeout; several nodes belong on PostgreSQL.
  *
- * Checkpoints run on a worker thread with a connection of its own: SQLite's automatic
+ * Checkpoints run on a worker thread (one per process) with a connection of its own per file: SQLite's automatic
  * checkpoint would copy the WAL into the database and fsync both inside some commit, on the
  * event loop (a stall of several milliseconds every few hundred creates, and about a third of
  * a create's cost). A PASSIVE checkpoint never blocks the writer; the commit-time checkpoint
@@ -38,48 +38,98 @@ const CHECKPOINT_INTERVAL_MS = 200;
 /** WAL pages (4 KiB) at which a commit checkpoints itself: only when the worker lags or failed. */
 const BACKSTOP_AUTOCHECKPOINT = 10_000;
 
+/** One worker for every database file of the process: files come and go by message. */
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.filename);
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
-const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+const files = new Map();
+const checkpoint = (db) => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(() => { for (const db of files.values()) checkpoint(db); }, workerData.intervalMs);
+parentPort.on('message', ({ add, remove, id }) => {
+  try {
+    if (add !== undefined && !files.has(add)) {
+      const db = new Database(add);
+      db.pragma('busy_timeout = 5000');
+      db.pragma('synchronous = NORMAL');
+      files.set(add, db);
+    }
+    if (remove !== undefined && files.has(remove)) {
+      const db = files.get(remove);
+      files.delete(remove);
+      checkpoint(db);
+      db.close();
+    }
+  } catch {}
+  parentPort.postMessage({ id });
+  if (files.size === 0 && remove !== undefined) { clearInterval(timer); parentPort.close(); }
+});
 `;
 
-interface Checkpointer {
-  stop(): Promise<void>;
+interface CheckpointWorker {
+  readonly worker: Worker;
+  readonly files: Set<string>;
+  next: number;
 }
 
-/** The WAL checkpointer of one database file, or undefined where a worker cannot start. */
-function startCheckpointer(filename: string): Checkpointer | undefined {
-  let worker: Worker;
-  try {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(CHECKPOINTER_SOURCE, {
-      eval: true,
-      workerData: { driver, filename, intervalMs: CHECKPOINT_INTERVAL_MS },
-    });
-  } catch {
-    return undefined;
-  }
-  worker.unref();
-  // A failed worker leaves the commit-time backstop: slower, never unsafe.
-  worker.on('error', () => {});
-  return {
-    async stop() {
-      const exited = new Promise<void>((done) => worker.once('exit', () => done()));
-      worker.postMessage('stop');
-      const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exited;
+let checkpointWorker: CheckpointWorker | undefined;
+
+/** Sends one request to the worker; resolves on its answer (or when it is gone). */
+function ask(cw: CheckpointWorker, message: { add?: string; remove?: string }): Promise<void> {
+  const id = cw.next++;
+  return new Promise<void>((done) => {
+    const timer = setTimeout(finish, 5000);
+    function finish(): void {
       clearTimeout(timer);
-    },
-  };
+      cw.worker.off('message', onMessage);
+      cw.worker.off('exit', finish);
+      done();
+    }
+    function onMessage(m: { id?: number }): void {
+      if (m.id === id) finish();
+    }
+    cw.worker.on('message', onMessage);
+    cw.worker.once('exit', finish);
+    cw.worker.postMessage({ ...message, id });
+  });
 }
 
-const open = new Map<string, { db: Knex; refs: number; checkpointer: Checkpointer | undefined }>();
+/** Background checkpoints for `filename`; false where no worker can start (the backstop stays). */
+async function addCheckpoints(filename: string): Promise<boolean> {
+  if (!checkpointWorker) {
+    try {
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      const worker = new Worker(CHECKPOINTER_SOURCE, {
+        eval: true,
+        workerData: { driver, intervalMs: CHECKPOINT_INTERVAL_MS },
+        resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+      });
+      worker.unref();
+      const cw: CheckpointWorker = { worker, files: new Set(), next: 0 };
+      // A failed worker leaves the commit-time backstop: slower, never unsafe.
+      worker.on('error', () => {});
+      worker.once('exit', () => {
+        if (checkpointWorker === cw) checkpointWorker = undefined;
+      });
+      checkpointWorker = cw;
+    } catch {
+      return false;
+    }
+  }
+  const cw = checkpointWorker;
+  cw.files.add(filename);
+  await ask(cw, { add: filename });
+  return true;
+}
+
+async function removeCheckpoints(filename: string): Promise<void> {
+  const cw = checkpointWorker;
+  if (!cw?.files.delete(filename)) return;
+  // The worker ends itself with its last file; a new one starts with the next.
+  if (cw.files.size === 0) checkpointWorker = undefined;
+  await ask(cw, { remove: filename });
+}
+
+const open = new Map<string, { db: Knex; refs: number; checkpoints: boolean }>();
 
 async function connect(filename: string, backgroundCheckpoints = false): Promise<Knex> {
   const { default: knex } = await import('knex');
@@ -122,7 +172,7 @@ export async function connectSqlite(location: SqliteStoreLocation): Promise<Shar
   if (!entry) {
     // The database file (and its WAL) exists once knex's first connection opened it.
     const db = await connect(key, true);
-    entry = { db, refs: 0, checkpointer: undefined };
+    entry = { db, refs: 0, checkpoints: false };
     // Another caller may have connected while we awaited the import.
     const raced = open.get(key);
     if (raced) {
@@ -137,7 +187,7 @@ export async function connectSqlite(location: SqliteStoreLocation): Promise<Shar
         await db.destroy();
         throw err;
       }
-      entry.checkpointer = startCheckpointer(key);
+      entry.checkpoints = await addCheckpoints(key);
     }
   }
   entry.refs += 1;
@@ -151,7 +201,7 @@ export async function connectSqlite(location: SqliteStoreLocation): Promise<Shar
       shared.refs -= 1;
       if (shared.refs === 0) {
         open.delete(key);
-        await shared.checkpointer?.stop();
+        if (shared.checkpoints) await removeCheckpoints(key);
         await shared.db.destroy();
       }
     },
