@@ -539,6 +539,39 @@ export class KnexStore implements Store {
         });
       });
     }
+    const native = this.#writer.native;
+    if (native) {
+      // PostgreSQL: lock, check, write and read back in one statement (one round trip, one commit).
+      return this.#guard(async () => {
+        const to = this.#checkTransition(tenant, id, change);
+        const { version: _, ...changes } = this.#transitionChanges(to, change.dates, 0);
+        const columns = Object.keys(changes);
+        const values: unknown[] = [tenant, id, change.from, change.expectedVersion ?? null];
+        const set = columns.map((c) => {
+          values.push(changes[c] ?? null);
+          return `"${c}" = $${values.length}`;
+        });
+        const [row] = await native(
+          `with cur as (select version, state from ${TABLES.objects} where tenant = $1 and id = $2 for update),` +
+            ` upd as (update ${TABLES.objects} o set ${set.join(', ')}, version = cur.version + 1 from cur` +
+            ` where o.tenant = $1 and o.id = $2 and cur.state = any($3::int[])` +
+            ` and ($4::int is null or cur.version = $4) returning o.*)` +
+            ` select cur.version as current_version, o.*, ${this.#attributesJson} as attributes_json,` +
+            ` ${this.#linksJson} as links_json from cur left join upd o on true`,
+          values,
+        );
+        if (!row) throw notFound();
+        if (row.id === null || row.id === undefined) {
+          if (
+            change.expectedVersion !== undefined &&
+            change.expectedVersion !== asNumber(row.current_version)
+          )
+            throw new KryptonError('KRY_STORE_CONFLICT');
+          throw new KryptonError('KRY_STORE_WRONG_STATE');
+        }
+        return this.#toObject(row);
+      });
+    }
     return this.#transaction(async (trx) => {
       const to = this.#checkTransition(tenant, id, change);
       const current = (await trx(TABLES.objects).where({ tenant, id }).first('version', 'state')) as

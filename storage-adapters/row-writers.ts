@@ -37,6 +37,8 @@ export interface RowWriter {
    * statements prepared once. Nothing else runs on the connection meanwhile.
    */
   readonly transaction?: <T>(work: (tx: SyncTransaction) => T) => Promise<T>;
+  /** PostgreSQL only: one statement with `$n` placeholders on a pooled connection; its rows. */
+  readonly native?: (text: string, values: readonly unknown[]) => Promise<Row[]>;
 }
 
 /** Statements inside a synchronous SQLite transaction (`?` placeholders). */
@@ -237,7 +239,7 @@ export function sqliteRowWriter(db: Knex): RowWriter {
 }
 
 interface PgConnection {
-  query(config: { text: string; values: unknown[] }): Promise<unknown>;
+  query(config: { text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
 }
 
 /**
@@ -289,15 +291,18 @@ export function postgresRowWriter(db: Knex): RowWriter {
   let queue: PendingInsert[] = [];
   let scheduled = false;
 
-  async function run(tables: readonly TableRows[]): Promise<void> {
-    const statement = postgresInsert(tables);
-    if (!statement) return;
+  async function native(text: string, values: readonly unknown[]): Promise<Row[]> {
     const connection = (await pool.acquireConnection()) as PgConnection;
     try {
-      await connection.query(statement);
+      return (await connection.query({ text, values: [...values] })).rows;
     } finally {
       await pool.releaseConnection(connection);
     }
+  }
+
+  async function run(tables: readonly TableRows[]): Promise<void> {
+    const statement = postgresInsert(tables);
+    if (statement) await native(statement.text, statement.values);
   }
 
   async function flush(pending: readonly PendingInsert[]): Promise<void> {
@@ -322,6 +327,7 @@ export function postgresRowWriter(db: Knex): RowWriter {
   }
 
   return {
+    native,
     insert(tables) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ tables, resolve, reject });
