@@ -42,7 +42,8 @@ function decodeText(buf: Buffer, start: number, end: number): string {
       }
     }
   }
-  return buf.toString('latin1', start, end);
+  // latin1Slice skips toString's argument handling: measurable on short KMIP strings
+  return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 }
 
 /** Two's-complement big-endian bytes → bigint. */
