@@ -182,6 +182,11 @@ function compareAttributes(a: StoredAttribute, b: StoredAttribute): number {
   return a.index - b.index;
 }
 
+/** An attribute row as the load statement aggregates it: vendor, name, index, value JSON. */
+type AttributeTuple = [string, string, number | string, string];
+/** A link row as the load statement aggregates it: link type, linked identifier. */
+type LinkTuple = [number | string, string];
+
 interface PreparedObject {
   readonly id: string;
   readonly object: Row;
@@ -374,13 +379,11 @@ export class KnexStore implements Store {
    * same decoding, without the round trip.
    */
   #inserted(prepared: PreparedObject): ManagedObject {
-    return this.#toObject({
-      ...prepared.object,
-      attributes_json: JSON.stringify(
-        prepared.attributes.map((a) => [a.vendor, a.name, a.idx, a.value_json]),
-      ),
-      links_json: JSON.stringify(prepared.links.map((l) => [l.link_type, l.linked_id])),
-    });
+    return this.#objectOf(
+      prepared.object,
+      prepared.attributes.map((a) => [a.vendor, a.name, a.idx, a.value_json] as AttributeTuple),
+      prepared.links.map((l) => [l.link_type, l.linked_id] as LinkTuple),
+    );
   }
 
   async #load(db: Db, tenant: string, id: string): Promise<ManagedObject> {
@@ -396,9 +399,15 @@ export class KnexStore implements Store {
   }
 
   #toObject(row: Row): ManagedObject {
-    const attributes = (
-      JSON.parse(String(row.attributes_json)) as [string, string, number | string, string][]
-    )
+    return this.#objectOf(
+      row,
+      JSON.parse(String(row.attributes_json)) as AttributeTuple[],
+      JSON.parse(String(row.links_json)) as LinkTuple[],
+    );
+  }
+
+  #objectOf(row: Row, attributeTuples: AttributeTuple[], linkTuples: LinkTuple[]): ManagedObject {
+    const attributes = attributeTuples
       .map(([vendor, name, idx, valueJson]): StoredAttribute => ({
         name,
         ...(vendor === '' ? {} : { vendorIdentification: vendor }),
@@ -406,7 +415,7 @@ export class KnexStore implements Store {
         value: decodeAttributeValue(valueJson),
       }))
       .sort(compareAttributes);
-    const links = (JSON.parse(String(row.links_json)) as [number | string, string][])
+    const links = linkTuples
       .map(([linkType, linkedObjectId]): Link => ({
         linkType: asNumber(linkType) as LinkType,
         linkedObjectId,
