@@ -30,6 +30,7 @@ export type ResultReasonName =
   | 'ObjectAlreadyExists'
   | 'InvalidObjectType'
   | 'WrongKeyLifecycleState'
+  | 'ObjectDestroyed'
   | 'ConstraintViolation'
   | 'IncompatibleCryptographicUsageMask'
   | 'UnsupportedProtocolVersion'
@@ -197,6 +198,10 @@ export const ERRORS = define({
   },
   KRY_OP_INVALID_FIELD: { reason: 'InvalidField', message: 'invalid field' },
   KRY_OP_MISSING_DATA: { reason: 'MissingData', message: 'required data is missing' },
+  // CS-BC-M-11..13 (KMIP 1.3-2.1 profiles): a Decrypt without the IV its mode needs.
+  KRY_OP_MISSING_IV: { reason: 'InvalidMessage', message: 'the mode needs an IV/Counter/Nonce' },
+  // CS-BC-M-GCM-1: an authentication tag length the cipher cannot produce.
+  KRY_OP_TAG_LENGTH: { reason: 'GeneralFailure', message: 'invalid tag length: 4 to 16 bytes' },
   KRY_OP_FEATURE_NOT_SUPPORTED: { reason: 'FeatureNotSupported', message: 'feature not supported' },
   KRY_OP_OBJECT_TYPE: { reason: 'InvalidObjectType', message: 'operation not defined for this object type' },
   KRY_OP_OBJECT_TYPE_1X: {
@@ -217,6 +222,7 @@ export const ERRORS = define({
     message: 'the object is destroyed: its key material is gone',
   },
   KRY_OP_WRONG_STATE_1X: { reason: 'PermissionDenied', message: 'wrong key lifecycle state' },
+  KRY_OP_OBJECT_DESTROYED: { reason: 'ObjectDestroyed', message: 'the object is destroyed' },
   KRY_OP_NO_STORE: { reason: 'GeneralFailure', message: 'this profile has no storage: set storage.adapter' },
   // --- Attribute changes, Check, Archive, asynchronous operations (phases 3-4) -------------------
   // 2.x reasons and the 1.x reason the same refusal gets (KMIP 1.4 §11.15-11.17, 2.1 §6.1.x).

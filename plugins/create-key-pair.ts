@@ -17,27 +17,21 @@ import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
 import { readAttributes, type KmipAttribute } from '../core/attributes/index.js';
-import { CryptographicAlgorithm, CryptographicUsageMask, KeyFormatType, Tag } from '../core/spec/index.js';
+import { CryptographicUsageMask, KeyFormatType, Tag } from '../core/spec/index.js';
 import { child, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { exportPrivateKey, exportPublicKey, keyProfile } from '../core/crypto/key-formats.js';
 import { generateAsymmetricKeyPair, type KeyPairRequest } from '../core/crypto/key-pairs.js';
 import { CORE_SERVICES_PLUGIN, requestedLevel } from '../core/services/index.js';
 import { privateKeyObject, publicKeyObject } from '../core/services/asymmetric-objects.js';
-import { initialState, newKeyFields, type NewKeyFields } from '../core/services/key-material.js';
+import {
+  RNG_ATTRIBUTE,
+  initialState,
+  newKeyFields,
+  type NewKeyFields,
+} from '../core/services/key-material.js';
 import { requirePayload, servicesOf, versioned } from '../core/services/objects.js';
-import { LinkType, type NewAttribute, type NewManagedObject } from '../storage-adapters/index.js';
-
-/** The Random Number Generator attribute (KMIP 2.1 §4.48): OpenSSL's default CTR DRBG, AES-256. */
-export const RNG_ATTRIBUTE: NewAttribute = {
-  name: 'RandomNumberGenerator',
-  value: {
-    RNGAlgorithm: 3,
-    CryptographicAlgorithm: CryptographicAlgorithm.AES,
-    CryptographicLength: 256,
-    DRBGAlgorithm: 5,
-  },
-};
+import { LinkType, type NewManagedObject } from '../storage-adapters/index.js';
 
 function attributeContainer(body: StructureItem, v2: number, v1: number): KmipAttribute[] {
   const c = child(body, v2) ?? child(body, v1);

@@ -17,6 +17,7 @@ import { enumeration, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN, requestedLevel } from '../core/services/index.js';
 import {
+  RNG_ATTRIBUTE,
   checkAesLength,
   initialState,
   newKeyFields,
@@ -56,6 +57,7 @@ export async function createSymmetricKey(
   const state = initialState(fields.dates, now);
   const { store } = servicesOf(ctx);
   if (level === 'L2') return createTenantKey(ctx, fields, state);
+  fields.attributes.push(RNG_ATTRIBUTE);
   const key = randomBytes((fields.cryptographicLength as number) / 8);
   try {
     return await store.create(ctx.tenant, await wrappedL3Object(ctx, key, fields, state));

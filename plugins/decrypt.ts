@@ -1,5 +1,6 @@
 /**
- * Decrypt (KMIP 2.1 §6.1.13, 1.4 §4.30) at the core with an L2 or L3 AES key. A key replaced by
+ * Decrypt (KMIP 2.1 §6.1.13, 1.4 §4.30) at the core with an L2 or L3 AES key, or with an RSA
+ * Private Key (RSAES-OAEP; any decoding failure is one Cryptographic Failure). A key replaced by
  * Rekey still decrypts (old version decrypt-only), and so do Deactivated and Compromised keys
  * (KMIP 2.1 §3.x: they may still process protected data); Pre-Active and destroyed keys do
  * not, nor a key before its Process Start Date. Usage Decrypt (Unwrap Key for the key wrap modes).
@@ -24,10 +25,33 @@ import {
   Usage,
   versioned,
 } from '../core/services/objects.js';
-import { State } from '../storage-adapters/index.js';
+import { ObjectType, State, type ManagedObject } from '../storage-adapters/index.js';
+import { withPrivateKey } from '../core/services/asymmetric-objects.js';
+import {
+  checkProcess,
+  checkUsage,
+  rsaEncryptionParameters,
+  storedParameters,
+} from '../core/services/key-usage.js';
+import { rsaDecrypt } from '../core/crypto/rsa-encryption.js';
 import { cryptoKey, refuseStreaming } from './encrypt.js';
 
 const PROCESSING_STATES: readonly number[] = [State.Active, State.Deactivated, State.Compromised];
+
+/** RSAES-OAEP with a Private Key: a state that processes data, with Decrypt usage. */
+async function decryptWithPrivateKey(
+  ctx: RequestContext,
+  body: StructureItem,
+  object: ManagedObject,
+): Promise<TtlvItem[]> {
+  checkProcess(object);
+  checkUsage(ctx, object, Usage.Decrypt, 'Decrypt');
+  const data = bytesChild(body, Tag.Data, 'Data');
+  if (data === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Data');
+  const params = rsaEncryptionParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
+  const plain = await withPrivateKey(ctx, object, (key) => rsaDecrypt(key, params, data));
+  return [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.Data, plain)];
+}
 
 export async function decryptData(
   ctx: RequestContext,
@@ -35,7 +59,8 @@ export async function decryptData(
 ): Promise<TtlvItem[]> {
   const body = requirePayload(payload);
   refuseStreaming(body);
-  const object = await cryptoKey(ctx, body);
+  const object = await cryptoKey(ctx, body, ObjectType.PrivateKey);
+  if (object.objectType === ObjectType.PrivateKey) return decryptWithPrivateKey(ctx, body, object);
   if (!PROCESSING_STATES.includes(object.state))
     throw new KryptonError('KRY_KEY_UNUSABLE', 'the key cannot process data in its state');
   if (object.dates.ProcessStartDate !== undefined && object.dates.ProcessStartDate > new Date())

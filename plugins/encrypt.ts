@@ -1,6 +1,7 @@
 /**
  * Encrypt (KMIP 2.1 §6.1.18, 1.4 §4.29) at the core with an L2 or L3 AES key (L4 keys are the
- * gateway's). Cryptographic Parameters come from the request, else from the key's attribute,
+ * gateway's), or with an RSA Public Key (RSAES-OAEP, core/crypto/rsa-encryption.ts; CS-AC-M-OAEP).
+ * Cryptographic Parameters come from the request, else from the key's attribute,
  * else AES-GCM; see core/services/cipher.ts for the modes. A generated IV is returned; GCM
  * returns its tag (Authenticated Encryption Tag, KMIP 1.4+). The key must be Active, before its
  * Protect Stop Date, not replaced by Rekey (decrypt only), with Encrypt usage (Wrap Key for the
@@ -21,6 +22,14 @@ import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
 import { cipherParameters, encryptWith, isKeyWrapMode } from '../core/services/cipher.js';
 import { withSymmetricKey } from '../core/services/key-material.js';
+import { publicKeyOf } from '../core/services/asymmetric-objects.js';
+import {
+  checkProtect,
+  checkUsage,
+  rsaEncryptionParameters,
+  storedParameters,
+} from '../core/services/key-usage.js';
+import { rsaEncrypt } from '../core/crypto/rsa-encryption.js';
 import {
   bytesChild,
   linkOf,
@@ -43,13 +52,44 @@ export function refuseStreaming(payload: StructureItem): void {
   }
 }
 
-/** The key an Encrypt or Decrypt names, with the checks both share. */
-export async function cryptoKey(ctx: RequestContext, payload: StructureItem): Promise<ManagedObject> {
+/**
+ * The key an Encrypt or Decrypt names, with the checks both share: a Symmetric Key, or the RSA
+ * key of the given asymmetric type (a Public Key encrypts, a Private Key decrypts).
+ */
+export async function cryptoKey(
+  ctx: RequestContext,
+  payload: StructureItem,
+  asymmetric?: ObjectType,
+): Promise<ManagedObject> {
   const object = await loadObject(ctx, uniqueIdentifierOf(ctx, payload));
   refuseL4(object);
-  if (object.objectType !== ObjectType.SymmetricKey)
-    throw objectTypeError(ctx.protocolVersion, 'Encrypt and Decrypt take a Symmetric Key');
+  if (object.objectType !== ObjectType.SymmetricKey && object.objectType !== asymmetric)
+    throw objectTypeError(
+      ctx.protocolVersion,
+      asymmetric === ObjectType.PublicKey
+        ? 'Encrypt takes a Symmetric Key or a Public Key'
+        : asymmetric === ObjectType.PrivateKey
+          ? 'Decrypt takes a Symmetric Key or a Private Key'
+          : 'Encrypt and Decrypt take a Symmetric Key',
+    );
   return object;
+}
+
+/** RSAES-OAEP to a Public Key: Active, before its Protect Stop Date, with Encrypt usage. */
+async function encryptToPublicKey(
+  ctx: RequestContext,
+  body: StructureItem,
+  object: ManagedObject,
+): Promise<TtlvItem[]> {
+  checkProtect(object);
+  checkUsage(ctx, object, Usage.Encrypt, 'Encrypt');
+  const data = bytesChild(body, Tag.Data, 'Data');
+  if (data === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Data');
+  if (child(body, Tag.IVCounterNonce) !== undefined)
+    throw new KryptonError('KRY_OP_INVALID_FIELD', 'RSA encryption takes no IV/Counter/Nonce');
+  const params = rsaEncryptionParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
+  const out = rsaEncrypt(publicKeyOf(object), params, data);
+  return [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.Data, out)];
 }
 
 export async function encryptData(
@@ -58,7 +98,8 @@ export async function encryptData(
 ): Promise<TtlvItem[]> {
   const body = requirePayload(payload);
   refuseStreaming(body);
-  const object = await cryptoKey(ctx, body);
+  const object = await cryptoKey(ctx, body, ObjectType.PublicKey);
+  if (object.objectType === ObjectType.PublicKey) return encryptToPublicKey(ctx, body, object);
   const now = new Date();
   if (object.state !== State.Active)
     throw new KryptonError(

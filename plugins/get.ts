@@ -311,7 +311,7 @@ export async function getObject(
   const id = uniqueIdentifierOf(ctx, body);
   const object = await loadObject(ctx, id);
   refuseL4(object);
-  if (isDestroyed(object)) throw new KryptonError('KRY_OP_DESTROYED');
+  if (isDestroyed(object)) throw new KryptonError('KRY_OP_OBJECT_DESTROYED');
   const head = [enumeration(Tag.ObjectType, object.objectType), textString(Tag.UniqueIdentifier, object.id)];
   if (object.objectType === ObjectType.PublicKey || object.objectType === ObjectType.Certificate) {
     if (child(body, Tag.KeyWrappingSpecification) !== undefined)

@@ -5,7 +5,10 @@
  * Unique Identifier, dates (one value: that instant; two values of one date: the range), and
  * other attributes by equality (the Cryptographic Usage Mask included: exact match). Maximum
  * Items is capped by the server; Offset Items, Storage Status Mask and Object Group Member are
- * honoured; Located Items is answered in 1.3+.
+ * honoured. Located Items (1.3+) is answered when the request pages with Offset Items or Maximum
+ * Items: the spec makes it optional otherwise (KMIP 1.4 §4.9, 2.1 §6.1.27 "MAY elect to return
+ * the Located Items value even if Offset Items is not present"), and the OASIS cases, which never
+ * page, expect the identifiers alone.
  *
  * Failure cases: a malformed attribute → Invalid Field / Invalid Message.
  */
@@ -133,8 +136,10 @@ export async function locateObjects(
   ctx: RequestContext,
   payload: StructureItem | undefined,
 ): Promise<TtlvItem[]> {
-  const withCount = tagInVersion(Tag.LocatedItems, ctx.protocolVersion);
-  const query = { ...locateQueryOf(payload), countTotal: withCount };
+  const parsed = locateQueryOf(payload);
+  const paged = parsed.offsetItems !== undefined || parsed.maximumItems !== undefined;
+  const withCount = paged && tagInVersion(Tag.LocatedItems, ctx.protocolVersion);
+  const query = { ...parsed, countTotal: withCount };
   // The core holds no L4: asking for one finds nothing rather than failing.
   if (query.keyLevel === 4) return withCount ? [integer(Tag.LocatedItems, 0)] : [];
   const { ids, located } = await servicesOf(ctx).store.locate(ctx.tenant, query);

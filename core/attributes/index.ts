@@ -23,6 +23,7 @@ import {
   type AttributeDef,
   type KmipVersion,
 } from '../spec/index.js';
+import { versionIndex } from '../spec/versions.js';
 import type { ItemTypeName, StructureItem, TtlvItem } from '../ttlv/types.js';
 
 /** Same shape as the Store's AttributeValue: what an attribute's TTLV decodes to, without tags. */
@@ -239,12 +240,34 @@ export function writeAttribute(
   }
   const def = attributeByName(attr.name)!;
   if (def.tag === undefined) return undefined;
-  if (major2) return valueToItem(def.tag, attr.value, version, def.type);
+  const value = fieldsOfVersion(def.camel, attr.value, version);
+  if (major2) return valueToItem(def.tag, value, version, def.type);
   const fields: TtlvItem[] = [{ tag: Tag.AttributeName, type: 'TextString', value: def.name }];
   if (withIndex && (attr.index ?? 0) > 0)
     fields.push({ tag: Tag.AttributeIndex, type: 'Integer', value: attr.index! });
-  fields.push(valueToItem(Tag.AttributeValue, attr.value, version, def.type ?? tagType(def.tag, version)));
+  fields.push(valueToItem(Tag.AttributeValue, value, version, def.type ?? tagType(def.tag, version)));
   return { tag: Tag.Attribute, type: 'Structure', value: fields };
+}
+
+/**
+ * Fields a structured attribute gained after its first version, by the version that added them:
+ * the Digest's Key Format Type came with KMIP 1.1 (1.0 §3.17 has Hashing Algorithm and Digest
+ * Value only; 1.1 §3.17 adds it).
+ */
+const FIELDS_SINCE: Readonly<Record<string, Readonly<Record<string, KmipVersion>>>> = Object.freeze({
+  Digest: Object.freeze({ KeyFormatType: '1.1' }),
+});
+
+function fieldsOfVersion(name: string, value: AttributeValue, version: KmipVersion): AttributeValue {
+  const since = FIELDS_SINCE[name];
+  if (!since || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date)
+    return value;
+  const kept: Record<string, AttributeValue> = {};
+  for (const [field, v] of Object.entries(value)) {
+    const from = since[field];
+    if (from === undefined || versionIndex(version) >= versionIndex(from)) kept[field] = v;
+  }
+  return kept;
 }
 
 /** Writes attributes in the client's version, leaving out what it cannot carry. */

@@ -284,6 +284,14 @@ interface ReplayState {
   generated: Set<string>;
   /** The ID placeholder's value as far as the harness can tell (KMIP 1.4 §4). */
   lastId: string | undefined;
+  /** Keys whose registered or created attributes name a randomised scheme (PSS, ECDSA, DSA). */
+  randomised: Set<string>;
+  /**
+   * The value of each field in the latest response, by tag: a request placeholder that no
+   * response bound (the published response held the reference server's literal output, e.g.
+   * `$DATA_0` after a literal ciphertext) takes what this server returned in that field.
+   */
+  lastReturned: Map<number, TtlvItem['value']>;
   now: bigint;
 }
 
@@ -296,6 +304,9 @@ const GENERATING = new Set([
   'CreateSplitKey',
   'JoinSplitKey',
 ]);
+
+/** Operations whose request attributes stay with the object they make. */
+const KEEPS_PARAMETERS = new Set(['Register', 'Create', 'CreateKeyPair']);
 
 function dateToken(value: bigint, tokens: string[]): string | undefined {
   if (value > DATE_SENTINEL_BASE) return undefined;
@@ -313,6 +324,15 @@ const PLACEHOLDER_TEXT = /^\$[A-Z][A-Z0-9_]*$/;
 
 class Unbound extends Error {}
 
+/** An unbound placeholder bound to what the server last returned in the same field. */
+function returnedEarlier(item: TtlvItem, token: string, state: ReplayState): TtlvItem['value'] | undefined {
+  const value = state.lastReturned.get(item.tag);
+  if (value === undefined || typeof value !== typeof item.value) return undefined;
+  if (item.type === 'ByteString' && !(value instanceof Uint8Array)) return undefined;
+  state.bindings.set(token, value);
+  return value;
+}
+
 /** The request with placeholders replaced: bound values, and `$NOW±N` as real time. */
 function substitute(item: TtlvItem, state: ReplayState, tokens: string[]): TtlvItem {
   switch (item.type) {
@@ -320,7 +340,7 @@ function substitute(item: TtlvItem, state: ReplayState, tokens: string[]): TtlvI
       return { ...item, value: item.value.map((c) => substitute(c, state, tokens)) };
     case 'TextString': {
       if (!PLACEHOLDER_TEXT.test(item.value)) return item;
-      const bound = state.bindings.get(item.value);
+      const bound = state.bindings.get(item.value) ?? returnedEarlier(item, item.value, state);
       if (typeof bound !== 'string') throw new Unbound(item.value);
       return { ...item, value: bound };
     }
@@ -337,7 +357,7 @@ function substitute(item: TtlvItem, state: ReplayState, tokens: string[]): TtlvI
     case 'ByteString': {
       const token = bytesToken(item.value);
       if (token === undefined) return item;
-      const bound = state.bindings.get(token);
+      const bound = state.bindings.get(token) ?? returnedEarlier(item, token, state);
       if (!(bound instanceof Uint8Array)) throw new Unbound(token);
       return { ...item, value: bound };
     }
@@ -531,6 +551,11 @@ function compare(
   if (e.type !== 'Structure' || a.type !== 'Structure') return compareLeaf(e, a, ctx, bindings, path);
   if (ctx.variableOutput && e.tag === Tag.KeyValue) return undefined; // transparent keys: the whole value varies
   if (e.tag === Tag.Digest || e.tag === Tag.ServerInformation) return undefined;
+  // Random Number Generator describes the server's own generator (KMIP 2.1 §4.48, 1.4 §3.44:
+  // "the random number generator used during the creation of the managed cryptographic object"):
+  // server-specific like Server Information; it must be reported, its content is the server's.
+  if (e.tag === Tag.RandomNumberGenerator) return undefined;
+  if (e.tag === Tag.AttributeValue && ctx.attributeName === 'Random Number Generator') return undefined;
   const ehasExt = e.value.some((c) => c.tag === Tag.MessageExtension);
   const ahasExt = a.value.some((c) => c.tag === Tag.MessageExtension);
   const es = relevant(e.value, e.tag, ahasExt);
@@ -651,7 +676,9 @@ function compareResponse(
       GENERATING.has(operation ?? '') ||
       generatedKey ||
       (operation === 'Encrypt' && !child(reqPayload, Tag.IVCounterNonce)) ||
-      (operation === 'Sign' && mentionsVariableSignature(reqPayload)) ||
+      (operation === 'Sign' &&
+        (mentionsVariableSignature(reqPayload) ||
+          (resolvedTarget !== undefined && state.randomised.has(resolvedTarget)))) ||
       operation === 'RNGRetrieve';
     const ctx: CompareContext = {
       tokens: tc.dateTokens,
@@ -678,9 +705,15 @@ function compareResponse(
       .map((t) => textChild(payload, t))
       .filter((x): x is string => x !== undefined);
     if (GENERATING.has(operation ?? '')) for (const id of ids) state.generated.add(id);
+    // A signature scheme named in the key's attributes makes its signatures random output too.
+    if (KEEPS_PARAMETERS.has(operation ?? '') && mentionsVariableSignature(reqPayload))
+      for (const id of ids) state.randomised.add(id);
     if (ids[0] !== undefined) state.lastId = textChild(payload, Tag.PrivateKeyUniqueIdentifier) ?? ids[0];
   }
   state.bindings = bindings;
+  walk(actual, (it) => {
+    if (it.type === 'ByteString' || it.type === 'TextString') state.lastReturned.set(it.tag, it.value);
+  });
   return undefined;
 }
 
@@ -696,7 +729,14 @@ export async function replayTestCase(
   options: ReplayOptions = {},
 ): Promise<FileOutcome> {
   const base = { file: tc.path, name: tc.name, family: tc.family, version: tc.version };
-  const state: ReplayState = { bindings: new Map(), generated: new Set(), lastId: undefined, now: 0n };
+  const state: ReplayState = {
+    bindings: new Map(),
+    generated: new Set(),
+    lastId: undefined,
+    randomised: new Set(),
+    lastReturned: new Map(),
+    now: 0n,
+  };
   try {
     for (let step = 0; step < tc.steps.length; step++) {
       const { request, response } = tc.steps[step]!;

@@ -34,3 +34,10 @@ export {
   type SignatureParameters,
   type SignatureScheme,
 } from './signatures.js';
+export {
+  oaepScheme,
+  rsaDecrypt,
+  rsaEncrypt,
+  type OaepScheme,
+  type RsaEncryptionParameters,
+} from './rsa-encryption.js';

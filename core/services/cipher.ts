@@ -3,7 +3,9 @@
  * AES key: GCM (IV generated when absent and returned, Tag Length, AAD), CBC and ECB with PKCS5
  * or no padding, NIST key wrap (SP 800-38F KW, RFC 3394) and key wrap with padding (KWP, RFC 5649).
  * Cryptographic Parameters are validated with the spec's errors: an unknown combination is
- * Invalid Field, a mode Krypton does not implement is Feature Not Supported.
+ * Invalid Field, a mode Krypton does not implement is Feature Not Supported. The reasons the
+ * OASIS cases fix are theirs: a Decrypt without the IV of CBC or GCM is Invalid Message
+ * (CS-BC-M-11, -12, -13), a GCM Tag Length outside 4..16 bytes is General Failure (CS-BC-M-GCM-1).
  */
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto';
 import { KryptonError } from '../errors.js';
@@ -128,7 +130,7 @@ function ivFor(
 
 function tagBytes(p: CipherParameters): number {
   const t = p.tagLength ?? 16;
-  if (!Number.isInteger(t) || t < 4 || t > 16) throw invalid('Tag Length must be 4..16 bytes');
+  if (!Number.isInteger(t) || t < 4 || t > 16) throw new KryptonError('KRY_OP_TAG_LENGTH');
   return t;
 }
 
@@ -207,7 +209,7 @@ function blockCipher(run: () => Buffer): Buffer {
 export function decryptWith(key: Buffer, p: CipherParameters, input: DecryptInput): Buffer {
   switch (p.mode) {
     case BlockCipherMode.GCM: {
-      if (input.iv === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'IV/Counter/Nonce');
+      if (input.iv === undefined) throw new KryptonError('KRY_OP_MISSING_IV');
       if (input.tag === undefined)
         throw new KryptonError('KRY_OP_MISSING_DATA', 'Authenticated Encryption Tag');
       if (input.tag.length < 4 || input.tag.length > 16) throw invalid('Authenticated Encryption Tag length');
@@ -220,7 +222,7 @@ export function decryptWith(key: Buffer, p: CipherParameters, input: DecryptInpu
       return blockCipher(() => Buffer.concat([decipher.update(input.data), decipher.final()]));
     }
     case BlockCipherMode.CBC: {
-      if (input.iv === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'IV/Counter/Nonce');
+      if (input.iv === undefined) throw new KryptonError('KRY_OP_MISSING_IV');
       if (input.iv.length !== 16) throw invalid('IV/Counter/Nonce length');
       const decipher = createDecipheriv(aesName(key, 'cbc'), key, input.iv);
       decipher.setAutoPadding(paddingOf(p));

@@ -30,6 +30,20 @@ export const AES_LENGTHS: ReadonlySet<number> = new Set([128, 192, 256]);
 const SHA_256 = 6;
 const RAW = 1;
 
+/**
+ * The Random Number Generator attribute (KMIP 2.1 §4.48, 1.4 §3.44) of keys the core generates
+ * with node:crypto: OpenSSL's default CTR DRBG (NIST SP 800-90A) on AES-256.
+ */
+export const RNG_ATTRIBUTE: NewAttribute = Object.freeze({
+  name: 'RandomNumberGenerator',
+  value: Object.freeze({
+    RNGAlgorithm: 3,
+    CryptographicAlgorithm: AES,
+    CryptographicLength: 256,
+    DRBGAlgorithm: 5,
+  }),
+});
+
 /** Client-settable dates a new object may carry (KMIP 2.1 §4). */
 const SETTABLE_DATES = new Set(['ActivationDate', 'ProcessStartDate', 'ProtectStopDate', 'DeactivationDate']);
 

@@ -11,6 +11,7 @@ import { Tag } from '../spec/index.js';
 import { child } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import type { SignatureParameters } from '../crypto/signatures.js';
+import type { RsaEncryptionParameters } from '../crypto/rsa-encryption.js';
 import { State, type AttributeValue, type ManagedObject } from '../../storage-adapters/index.js';
 import { enumChild, integerChild, usageMaskError, usageMaskOf } from './objects.js';
 
@@ -96,4 +97,46 @@ export function signatureParameters(
 
 export function storedParameters(object: ManagedObject): AttributeValue | undefined {
   return object.attributes.find((a) => a.name === 'CryptographicParameters')?.value;
+}
+
+/** RSA encryption parameters of the request's Cryptographic Parameters, else the key's attribute. */
+export function rsaEncryptionParameters(
+  item: TtlvItem | undefined,
+  stored: AttributeValue | undefined,
+): RsaEncryptionParameters {
+  if (item !== undefined) {
+    if (item.type !== 'Structure') throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Parameters');
+    const pSource = child(item, Tag.PSource);
+    if (pSource !== undefined && pSource.type !== 'ByteString')
+      throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Parameters/P Source');
+    return {
+      paddingMethod: enumChild(item, Tag.PaddingMethod, 'Padding Method'),
+      hashingAlgorithm: enumChild(item, Tag.HashingAlgorithm, 'Hashing Algorithm'),
+      maskGenerator: enumChild(item, Tag.MaskGenerator, 'Mask Generator'),
+      maskGeneratorHashingAlgorithm: enumChild(
+        item,
+        Tag.MaskGeneratorHashingAlgorithm,
+        'Mask Generator Hashing Algorithm',
+      ),
+      pSource: pSource?.value,
+      cryptographicAlgorithm: enumChild(item, Tag.CryptographicAlgorithm, 'Cryptographic Algorithm'),
+    };
+  }
+  if (
+    stored === undefined ||
+    typeof stored !== 'object' ||
+    stored instanceof Uint8Array ||
+    stored instanceof Date
+  )
+    return {};
+  const s = stored as Readonly<Record<string, AttributeValue>>;
+  const num = (v: AttributeValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+  return {
+    paddingMethod: num(s.PaddingMethod),
+    hashingAlgorithm: num(s.HashingAlgorithm),
+    maskGenerator: num(s.MaskGenerator),
+    maskGeneratorHashingAlgorithm: num(s.MaskGeneratorHashingAlgorithm),
+    pSource: s.PSource instanceof Uint8Array ? s.PSource : undefined,
+    cryptographicAlgorithm: num(s.CryptographicAlgorithm),
+  };
 }

@@ -236,11 +236,17 @@ export function integerChild(item: TtlvItem | undefined, tag: number, field: str
 }
 
 /**
- * KMIP 1.x has no Wrong Key Lifecycle State reason (it is 2.0's): the OASIS 1.x test cases
- * answer a lifecycle refusal with Permission Denied, so a 1.x request gets that.
+ * Wrong Key Lifecycle State and Object Destroyed are 2.0 reasons, and the OASIS 2.0 cases still
+ * answer a lifecycle refusal with Permission Denied (CS-AC-M-8-20, CS-BC-M-14-20, AKLC-M-2-20;
+ * their 2.1 versions answer Wrong Key Lifecycle State): a 1.x or 2.0 request gets Permission
+ * Denied for a lifecycle refusal, and a 1.x request for a destroyed object too.
  */
 export function errorForVersion(err: unknown, version: KmipVersion): unknown {
-  if (!isV2(version) && isKryptonError(err) && err.reason === 'WrongKeyLifecycleState')
+  if (!isKryptonError(err)) return err;
+  const before21 = versionIndex(version) < versionIndex('2.1');
+  if (before21 && err.reason === 'WrongKeyLifecycleState')
+    return new KryptonError('KRY_OP_WRONG_STATE_1X', err.message);
+  if (!isV2(version) && err.reason === 'ObjectDestroyed')
     return new KryptonError('KRY_OP_WRONG_STATE_1X', err.message);
   return err;
 }

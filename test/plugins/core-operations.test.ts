@@ -188,7 +188,13 @@ function suite(adapter: Adapter, skip: string | false): void {
         r21.payload?.value.filter((c) => c.tag === Tag.UniqueIdentifier).map((c) => c.value),
         [mine],
       );
-      assert.equal(child(r21.payload, Tag.LocatedItems)?.value, 1);
+      // Located Items answers a paging request only (KMIP 2.1 §6.1.27: optional without Offset Items).
+      assert.equal(child(r21.payload, Tag.LocatedItems), undefined);
+      const paged = await call(h, alice, '2.1', 'Locate', [
+        integer(Tag.MaximumItems, 10),
+        await attributesFor('2.1', [{ name: 'Name', value: { NameValue: name, NameType: 1 } }]),
+      ]);
+      assert.equal(child(paged.payload, Tag.LocatedItems)?.value, 1);
     });
 
     it('another-tenants-object-is-item-not-found-in-every-operation', async () => {
