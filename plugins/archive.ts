@@ -15,7 +15,8 @@ import { Tag } from '../core/spec/index.js';
 import { textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
-import { loadObject, refuseL4, servicesOf, uniqueIdentifierOf, versioned } from '../core/services/objects.js';
+import { refuseL4Here } from '../core/services/attribute-changes.js';
+import { loadObject, servicesOf, uniqueIdentifierOf, versioned } from '../core/services/objects.js';
 
 export async function archiveObject(
   ctx: RequestContext,
@@ -23,7 +24,7 @@ export async function archiveObject(
 ): Promise<TtlvItem[]> {
   const id = uniqueIdentifierOf(ctx, payload);
   const object = await loadObject(ctx, id);
-  refuseL4(object);
+  refuseL4Here(ctx, object);
   if (object.archived) throw new KryptonError('KRY_OP_ARCHIVED', 'already archived');
   const { store, keys } = servicesOf(ctx);
   await store.setArchived(ctx.tenant, id, true);

@@ -31,11 +31,11 @@ import {
   bytesChild,
   loadObject,
   objectTypeError,
-  refuseL4,
   requirePayload,
   uniqueIdentifierOf,
   versioned,
 } from '../core/services/objects.js';
+import { refuseL4Here } from '../core/services/attribute-changes.js';
 import { withSymmetricKeyBytes } from '../core/services/sealed-material.js';
 import { ObjectType, type ManagedObject } from '../storage-adapters/index.js';
 
@@ -46,7 +46,7 @@ export async function macKey(
 ): Promise<{ object: ManagedObject; algorithm: number }> {
   refuseMultiPart(body);
   const object = await loadObject(ctx, uniqueIdentifierOf(ctx, body));
-  refuseL4(object);
+  refuseL4Here(ctx, object);
   if (object.objectType !== ObjectType.SymmetricKey)
     throw objectTypeError(ctx.protocolVersion, 'MAC and MAC Verify take a Symmetric Key');
   const requested = signatureParameters(child(body, Tag.CryptographicParameters), undefined);

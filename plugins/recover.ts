@@ -12,7 +12,8 @@ import { Tag } from '../core/spec/index.js';
 import { textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
-import { loadObject, refuseL4, servicesOf, uniqueIdentifierOf, versioned } from '../core/services/objects.js';
+import { refuseL4Here } from '../core/services/attribute-changes.js';
+import { loadObject, servicesOf, uniqueIdentifierOf, versioned } from '../core/services/objects.js';
 
 export async function recoverObject(
   ctx: RequestContext,
@@ -20,7 +21,7 @@ export async function recoverObject(
 ): Promise<TtlvItem[]> {
   const id = uniqueIdentifierOf(ctx, payload);
   const object = await loadObject(ctx, id);
-  refuseL4(object);
+  refuseL4Here(ctx, object);
   if (object.archived) await servicesOf(ctx).store.setArchived(ctx.tenant, id, false);
   return [textString(Tag.UniqueIdentifier, id)];
 }

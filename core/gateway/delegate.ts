@@ -176,9 +176,19 @@ export class InProcessCoreDelegate implements CoreDelegate {
     opts: CoreCallOptions = {},
   ): Promise<StructureItem | undefined> {
     const d = this.descriptor(item.operation);
+    const version = opts.version ?? ctx.protocolVersion;
+    // The call's version decides the core's errors (a 2.x Wrong Key Lifecycle State, not 1.x's
+    // Permission Denied), as it does over the wire.
     const run: RequestContext = opts.asGateway
-      ? { ...ctx, identity: gatewayIdentity(ctx.tenant), placeholder: freshPlaceholder() }
-      : ctx;
+      ? {
+          ...ctx,
+          identity: gatewayIdentity(ctx.tenant),
+          placeholder: freshPlaceholder(),
+          protocolVersion: version,
+        }
+      : version === ctx.protocolVersion
+        ? ctx
+        : { ...ctx, protocolVersion: version };
     if (!hasPermission(run.identity, d.permission))
       throw new KryptonError('KRY_AUTH_PERMISSION_DENIED', item.operation);
     const result = await d.handle(run, payloadOf(item.payload));
@@ -252,7 +262,16 @@ const SETS_PLACEHOLDER: ReadonlySet<string> = new Set([
   'DeriveKey',
   'Certify',
   'ReCertify',
+  'CreateKeyPair',
+  'ReKeyKeyPair',
 ]);
+
+/** The tag naming the object in a request and its answer: key pairs by their private key (§6.1.11). */
+function idTagOf(operation: string): number {
+  return operation === 'CreateKeyPair' || operation === 'ReKeyKeyPair'
+    ? Tag.PrivateKeyUniqueIdentifier
+    : Tag.UniqueIdentifier;
+}
 
 /**
  * Forwards one batch item of the client to the core. Remote: the core sees the item alone, so
@@ -269,14 +288,11 @@ export async function forwardItem(
   if (delegate.kind === 'in-process') return delegate.call(ctx, { operation, payload });
   let body = payload ?? structure(Tag.RequestPayload, []);
   const held = ctx.placeholder.get();
-  if (
-    held !== undefined &&
-    USES_PLACEHOLDER.has(operation) &&
-    child(body, Tag.UniqueIdentifier) === undefined
-  )
-    body = structure(body.tag, [textString(Tag.UniqueIdentifier, held), ...body.value]);
+  const idTag = idTagOf(operation);
+  if (held !== undefined && USES_PLACEHOLDER.has(operation) && child(body, idTag) === undefined)
+    body = structure(body.tag, [textString(idTag, held), ...body.value]);
   const answer = await delegate.call(ctx, { operation, payload: body });
-  const id = child(answer, Tag.UniqueIdentifier);
+  const id = child(answer, idTag);
   if (id?.type === 'TextString' && SETS_PLACEHOLDER.has(operation)) ctx.placeholder.set(id.value);
   return answer;
 }

@@ -19,3 +19,4 @@ export { checkProcess, checkProtect, effectiveState, keyViewOf, type KeyView } f
 export { gatewaySettingsOf, upstreamSchema, type GatewaySettings, type L3Residency } from './settings.js';
 export { TransportKey } from './transport-key.js';
 export { UpstreamPool, type UpstreamPoolOptions } from './upstream-pool.js';
+export { vaultContext } from './vault-context.js';

@@ -128,13 +128,18 @@ function valueFits(attr: KmipAttribute): boolean {
   }
 }
 
+/** The core refuses an L4 (none is stored there); a gateway serves the L4s of its vault. */
+export function refuseL4Here(ctx: RequestContext, object: Pick<ManagedObject, 'keyLevel'>): void {
+  if (ctx.services.holdsL4 !== true) refuseL4(object);
+}
+
 /**
  * The object an attribute operation names, loaded for the caller's tenant: an L4 is refused
  * (none is stored here) and an archived object answers Object Archived (KMIP 1.4 §11.15-11.17).
  */
 export async function objectForAttributes(ctx: RequestContext, id: string): Promise<ManagedObject> {
   const object = await loadObject(ctx, id);
-  refuseL4(object);
+  refuseL4Here(ctx, object);
   if (object.archived) throw new KryptonError('KRY_OP_ARCHIVED');
   return object;
 }

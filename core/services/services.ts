@@ -26,6 +26,8 @@ declare module '../dispatch/operation.js' {
     store: Store;
     /** The L1–L4 key hierarchy (L2/L3 unwrapped only inside the core). */
     keys: KeyHierarchy;
+    /** `store` is a gateway's vault: its L4s are served there (core/gateway/vault-context.ts). */
+    holdsL4?: boolean;
   }
 }
 

@@ -29,7 +29,8 @@ function wantedNames(payload: StructureItem | undefined): Wanted[] {
       if (c.type !== 'TextString') throw new KryptonError('KRY_OP_INVALID_FIELD', 'Attribute Name');
       if (isCustomName(c.value)) out.push({ name: c.value });
       else {
-        const def = attributeByName(c.value);
+        // Some KMIP 1.0 peers (and the 1.0 OASIS cases) pad names with extra spaces, as at the core.
+        const def = attributeByName(c.value.replace(/\s+/g, ' ').trim());
         if (!def) throw new KryptonError('KRY_OP_INVALID_FIELD', `unknown attribute ${c.value}`);
         out.push({ name: def.camel });
       }

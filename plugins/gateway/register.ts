@@ -2,7 +2,8 @@
  * Register at the gateway (KMIP 2.1 §6.1.41, 1.4 §4.3): a client-provided Symmetric Key (Raw or
  * Transparent Symmetric Key, AES) at level L4 — the default here — becomes an L4 of the vault,
  * wrapped under its L3 on arrival (as Create at the gateway); the request's copy of the key is
- * zeroed. Any other object or level (a Public Key, an L3) is the core's: forwarded.
+ * zeroed. Any other object, algorithm or level (a Public Key, an HMAC key, an L3) is the core's:
+ * forwarded.
  *
  * Failure cases: a wrapped Key Block → Feature Not Supported; another Key Format Type → Key
  * Format Type Not Supported; length or algorithm mismatch → Invalid Field; as Create otherwise.
@@ -14,7 +15,7 @@ import { readAttributeStructure } from '../../core/attributes/index.js';
 import { KeyFormatType, Tag } from '../../core/spec/index.js';
 import { child, textString } from '../../core/ttlv/tree.js';
 import { requestedLevel } from '../../core/services/key-level.js';
-import { checkAesLength, initialState, newKeyFields } from '../../core/services/key-material.js';
+import { AES, checkAesLength, initialState, newKeyFields } from '../../core/services/key-material.js';
 import {
   enumChild,
   integerChild,
@@ -23,6 +24,7 @@ import {
   Usage,
 } from '../../core/services/objects.js';
 import { ObjectType } from '../../storage-adapters/index.js';
+import { register as coreRegister } from '../register.js';
 import { GATEWAY_SERVICES_PLUGIN, local, storeL4, wrappingKeyOf } from './routing.js';
 
 export const register = defineOperation({
@@ -31,17 +33,23 @@ export const register = defineOperation({
   roles: ['gateway'],
   permission: 'register',
   dependencies: [GATEWAY_SERVICES_PLUGIN],
-  objectTypes: ['SymmetricKey', 'PublicKey'],
+  // Every type the core registers: the gateway keeps Symmetric Keys at L4, forwards the rest.
+  objectTypes: coreRegister.objectTypes ?? [],
   async handle(ctx, payload) {
     const body = requirePayload(payload);
     const block = child(child(body, Tag.SymmetricKey), Tag.KeyBlock);
     const value = child(block, Tag.KeyValue);
     const blockAttrs = value?.type === 'Structure' ? value.value.filter((c) => c.tag === Tag.Attribute) : [];
     const attrs = [...requestAttributes(body), ...blockAttrs.map((a) => readAttributeStructure(a))];
+    const algorithm =
+      attrs.find((a) => a.name === 'CryptographicAlgorithm')?.value ??
+      enumChild(block, Tag.CryptographicAlgorithm, 'Cryptographic Algorithm');
     if (
       enumChild(body, Tag.ObjectType, 'Object Type') !== ObjectType.SymmetricKey ||
       block === undefined ||
-      (requestedLevel(attrs) ?? 'L4') !== 'L4'
+      (requestedLevel(attrs) ?? 'L4') !== 'L4' ||
+      // An L4 is an AES data key; an HMAC key (say) is the core's, sealed under the tenant's L2.
+      (algorithm !== undefined && algorithm !== AES)
     )
       return forwardItem(gatewayOf(ctx).delegate, ctx, 'Register', payload);
     return local(ctx, async () => {

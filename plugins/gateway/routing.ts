@@ -11,7 +11,7 @@ import { Tag } from '../../core/spec/index.js';
 import { child } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import type { KmipAttribute } from '../../core/attributes/index.js';
-import type { NewKeyFields } from '../../core/services/key-material.js';
+import { digestAttribute, type NewKeyFields } from '../../core/services/key-material.js';
 import { errorForVersion } from '../../core/services/objects.js';
 import {
   LinkType,
@@ -146,7 +146,8 @@ export async function storeL4(
       state === State.Active && fields.dates.ActivationDate === undefined
         ? { ...fields.dates, ActivationDate: new Date() }
         : fields.dates,
-    attributes: fields.attributes,
+    // Digest (KMIP 1.4 §3.17, SHA-256 over the Raw key): one-way, computed before the key is wrapped.
+    attributes: [...fields.attributes, digestAttribute(key)],
     links: [{ linkType: LinkType.WrappingKeyLink, linkedObjectId: l3Id }],
     keyMaterial: wrappedKeyMaterial({ wrapped, wrappingKeyId: l3Id, wrappingMethod: 'AES-KWP' }),
   });

@@ -53,7 +53,7 @@ test('id-placeholder-is-scoped-to-one-request-and-never-crosses-connections', as
 });
 
 test('profile-loads-only-plugins-of-enabled-phases-and-its-role', async () => {
-  const server = await startTestServer({ role: 'core', plugins: [...builtins, fixture] });
+  const server = await startTestServer({ role: 'core', phases: [1, 2], plugins: [...builtins, fixture] });
   try {
     const names = server.registry.descriptors().map((d) => d.name);
     assert.ok(names.includes('TestPlaceholderSet'));
