@@ -202,6 +202,8 @@ export const ERRORS = define({
   KRY_OP_MISSING_IV: { reason: 'InvalidMessage', message: 'the mode needs an IV/Counter/Nonce' },
   // CS-BC-M-GCM-1: an authentication tag length the cipher cannot produce.
   KRY_OP_TAG_LENGTH: { reason: 'GeneralFailure', message: 'invalid tag length: 4 to 16 bytes' },
+  // QS-M-2 (KMIP 2.0/2.1 Quantum Safe profile): the key asked for would not be quantum safe.
+  KRY_OP_NOT_QUANTUM_SAFE: { reason: 'GeneralFailure', message: 'not quantum safe: AES-256 only' },
   KRY_OP_FEATURE_NOT_SUPPORTED: { reason: 'FeatureNotSupported', message: 'feature not supported' },
   KRY_OP_OBJECT_TYPE: { reason: 'InvalidObjectType', message: 'operation not defined for this object type' },
   KRY_OP_OBJECT_TYPE_1X: {

@@ -6,7 +6,8 @@
  *
  * Failure cases: an L4 → Permission Denied (L4 keys are the gateway's; the core stores none);
  * another Object Type → Invalid Field; algorithm other than AES or a length other than
- * 128/192/256 → Invalid Field; a server-set attribute (State, Unique Identifier, …) → Invalid Field.
+ * 128/192/256 → Invalid Field; a server-set attribute (State, Unique Identifier, …) → Invalid Field;
+ * Quantum Safe true with a key shorter than 256 bits → General Failure.
  */
 import { randomBytes } from 'node:crypto';
 import { defineOperation } from '../core/dispatch/operation.js';
@@ -51,6 +52,10 @@ export async function createSymmetricKey(
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'the core creates Symmetric Keys');
   const fields = newKeyFields(attrs);
   checkAesLength(fields.cryptographicAlgorithm, fields.cryptographicLength);
+  // Quantum Safe (KMIP 2.1 §4, "Quantum Safe"): Grover's search leaves an AES-128 or -192 key half its bits;
+  // only AES-256 keeps 128 (CNSA 2.0). The Quantum Safe profile case QS-M-2 expects the refusal.
+  const quantumSafe = fields.attributes.some((a) => a.name === 'QuantumSafe' && a.value === true);
+  if (quantumSafe && fields.cryptographicLength !== 256) throw new KryptonError('KRY_OP_NOT_QUANTUM_SAFE');
   if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
     fields.attributes.push({ name: 'CryptographicUsageMask', value: DEFAULT_USAGE });
   const now = new Date();

@@ -25,6 +25,11 @@ export interface SkipRule {
   operation?: string;
   objectType?: string;
   algorithm?: string;
+  /**
+   * Only against these targets (ReplayTarget names): what one deployment refuses by design, e.g.
+   * the core alone never returning an L3 in the clear, while the same file passes elsewhere.
+   */
+  targets?: readonly string[];
   reason: string;
 }
 
@@ -59,9 +64,10 @@ export function loadTestCase(path: string): TestCase {
 }
 
 /** The first skip rule that applies to a test case. */
-export function ruleFor(tc: TestCase, rules: readonly SkipRule[]): SkipRule | undefined {
+export function ruleFor(tc: TestCase, rules: readonly SkipRule[], target?: string): SkipRule | undefined {
   return rules.find(
     (r) =>
+      (r.targets === undefined || (target !== undefined && r.targets.includes(target))) &&
       (r.match === undefined || ruleMatches(r.match, tc.name)) &&
       (r.operation === undefined || tc.operations.includes(r.operation)) &&
       (r.objectType === undefined || tc.objectTypes.includes(r.objectType)) &&
@@ -114,7 +120,7 @@ export async function runConformance(
     }
     if (tc) {
       const base = { file, name: tc.name, family: tc.family, version: tc.version };
-      const rule = ruleFor(tc, options.rules ?? []);
+      const rule = ruleFor(tc, options.rules ?? [], target.name);
       const missing = rule ? rule.reason : missingCapabilities(tc, capabilities);
       if (missing) outcome = { ...base, status: 'skip', reason: missing };
       else if (options.dryRun) outcome = { ...base, status: 'skip', reason: 'dry run' };
