@@ -23,7 +23,16 @@ import type { Operation } from '../../core/spec/index.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { GATEWAY_SERVICES_PLUGIN, idOf, local, localL4 } from './routing.js';
 
-export type ServeOnVault = (ctx: RequestContext, payload: StructureItem | undefined) => Promise<TtlvItem[]>;
+/**
+ * Serves an item naming an L4 with a vault context. `request` is the request's own context: what
+ * goes to the core (unwrapping the L4 under its L3) must use it — in standalone the in-process
+ * core would otherwise look for the L3 in the vault.
+ */
+export type ServeOnVault = (
+  vault: RequestContext,
+  payload: StructureItem | undefined,
+  request: RequestContext,
+) => Promise<TtlvItem[]>;
 
 export interface HeldOptions {
   /**
@@ -95,7 +104,7 @@ export function heldLike(
   return variant(core, async (ctx, payload) => {
     const id = idOf(ctx, payload);
     const object = id !== undefined ? await localL4(ctx, id) : undefined;
-    if (object) return local(ctx, () => serve(vaultContext(ctx), payload));
+    if (object) return local(ctx, () => serve(vaultContext(ctx), payload, ctx));
     return toCore(ctx, operation, payload, opts);
   });
 }

@@ -19,6 +19,7 @@ import type { RequestContext } from '../../core/dispatch/operation.js';
 
 async function withL4Mac<T>(
   ctx: RequestContext,
+  request: RequestContext,
   payload: StructureItem | undefined,
   usage: 'MAC' | 'MAC Verify',
   use: (key: Buffer, algorithm: number, body: StructureItem, data: Uint8Array) => T,
@@ -34,7 +35,7 @@ async function withL4Mac<T>(
   }
   const data = bytesChild(body, Tag.Data, 'Data');
   if (data === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Data');
-  const key = await unwrapL4(ctx, object);
+  const key = await unwrapL4(request, object);
   try {
     return { id: object.id, result: use(key, algorithm, body, data) };
   } finally {
@@ -42,19 +43,33 @@ async function withL4Mac<T>(
   }
 }
 
-async function macOnVault(ctx: RequestContext, payload: StructureItem | undefined): Promise<TtlvItem[]> {
-  const { id, result } = await withL4Mac(ctx, payload, 'MAC', (key, algorithm, _body, data) =>
+async function macOnVault(
+  ctx: RequestContext,
+  payload: StructureItem | undefined,
+  request: RequestContext,
+): Promise<TtlvItem[]> {
+  const { id, result } = await withL4Mac(ctx, request, payload, 'MAC', (key, algorithm, _body, data) =>
     computeMac(algorithm, key, data),
   );
   return [textString(Tag.UniqueIdentifier, id), byteString(Tag.MACData, result)];
 }
 
-async function verifyOnVault(ctx: RequestContext, payload: StructureItem | undefined): Promise<TtlvItem[]> {
-  const { id, result } = await withL4Mac(ctx, payload, 'MAC Verify', (key, algorithm, body, data) => {
-    const presented = bytesChild(body, Tag.MACData, 'MAC Data');
-    if (presented === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'MAC Data');
-    return verifyMac(algorithm, key, data, presented);
-  });
+async function verifyOnVault(
+  ctx: RequestContext,
+  payload: StructureItem | undefined,
+  request: RequestContext,
+): Promise<TtlvItem[]> {
+  const { id, result } = await withL4Mac(
+    ctx,
+    request,
+    payload,
+    'MAC Verify',
+    (key, algorithm, body, data) => {
+      const presented = bytesChild(body, Tag.MACData, 'MAC Data');
+      if (presented === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'MAC Data');
+      return verifyMac(algorithm, key, data, presented);
+    },
+  );
   return [
     textString(Tag.UniqueIdentifier, id),
     enumeration(Tag.ValidityIndicator, result ? ValidityIndicator.Valid : ValidityIndicator.Invalid),

@@ -21,6 +21,7 @@ import {
   structure,
   textString,
 } from '../../core/ttlv/tree.js';
+import { clientFor, startTestServer } from '../e2e/support.js';
 import { startSplit, type Split } from './split-support.js';
 
 let split: Split;
@@ -320,4 +321,40 @@ test('an-asynchronous-archive-is-pending-at-the-gateway-and-polled-there', async
     gw.addAttribute({ uniqueIdentifier: id, name: 'x-note', value: 'archived' }),
     isReason('ObjectArchived'),
   );
+});
+
+test('standalone-macs-with-an-l4-of-its-vault-unwrapped-by-the-in-process-core', async () => {
+  const server = await startTestServer({ logging: { level: 'silent', pretty: false } });
+  const client = await clientFor(server);
+  try {
+    const key = randomBytes(32);
+    const id = (
+      await client.register({
+        objectType: 'SymmetricKey',
+        attributes: {
+          CryptographicUsageMask: ['MACGenerate', 'MACVerify'],
+          ActivationDate: new Date(Date.now() - 1000),
+        },
+        object: symmetricKeyObject(key, 'AES'),
+      })
+    ).uniqueIdentifier;
+    const attrs = await client.getAttributes({ uniqueIdentifier: id, names: ['x-krypton-level'] });
+    assert.ok(JSON.stringify(attrs).includes('L4'), 'kept in the vault');
+    const data = Buffer.from('krypton standalone mac');
+    const { macData } = await client.mac({
+      uniqueIdentifier: id,
+      cryptographicParameters: { CryptographicAlgorithm: 'AES' },
+      data,
+    });
+    const ok = await client.macVerify({
+      uniqueIdentifier: id,
+      cryptographicParameters: { CryptographicAlgorithm: 'AES' },
+      data,
+      macData: macData!,
+    });
+    assert.equal(ok.validityIndicator, 'Valid');
+  } finally {
+    await client.close();
+    await server.close();
+  }
 });
