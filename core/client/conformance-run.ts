@@ -79,6 +79,28 @@ export function ruleFor(tc: TestCase, rules: readonly SkipRule[], target?: strin
   );
 }
 
+/**
+ * Cases that continue another: SASED-M-3 Locates the Secret Data that SASED-M-2 registered (its
+ * Object Group `SASED-M-2-NN-group`), TL-M-3 the key TL-M-2 registered. On a fresh state the
+ * earlier case is replayed first in the same session; its failure fails the later one.
+ */
+const CONTINUES: Readonly<Record<string, string>> = Object.freeze({
+  'SASED-M-3': 'SASED-M-2',
+  'TL-M-3': 'TL-M-2',
+});
+
+function predecessorOf(path: string): string | undefined {
+  const m = /^(.*[\\/])?([A-Z-]+-M-\d+)(-\d+\.xml)$/i.exec(path);
+  const earlier = m ? CONTINUES[m[2]!] : undefined;
+  if (!m || earlier === undefined) return undefined;
+  const candidate = `${m[1] ?? ''}${earlier}${m[3]}`;
+  try {
+    return statSync(candidate).isFile() ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RunOptions {
   rules?: readonly SkipRule[];
   /** Called after each file (progress output). */
@@ -127,7 +149,16 @@ export async function runConformance(
       else {
         const session = await target.open();
         try {
-          outcome = { ...(await replayTestCase(session.client, tc, { cleanup: !session.fresh })), file };
+          const before = session.fresh ? predecessorOf(path) : undefined;
+          const setUp = before ? await replayTestCase(session.client, loadTestCase(before)) : undefined;
+          outcome =
+            setUp !== undefined && setUp.status !== 'pass'
+              ? {
+                  ...base,
+                  status: 'fail' as const,
+                  reason: `set-up by ${setUp.name} failed: ${setUp.reason ?? ''}`,
+                }
+              : { ...(await replayTestCase(session.client, tc, { cleanup: !session.fresh })), file };
         } finally {
           await session.release();
         }
