@@ -114,6 +114,19 @@ function columnsOf(rows: readonly Row[]): string[] {
 
 const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
+/** Single-row INSERT texts by table and columns: a handful, built once. */
+const singleRowInserts = new Map<string, string>();
+
+function singleRowInsertSql(table: string, columns: readonly string[]): string {
+  const key = `${table}\u0000${columns.join('\u0000')}`;
+  let sql = singleRowInserts.get(key);
+  if (sql === undefined) {
+    sql = insertSql(table, columns, 1);
+    if (singleRowInserts.size < 64) singleRowInserts.set(key, sql);
+  }
+  return sql;
+}
+
 function insertSql(table: string, columns: readonly string[], rowCount: number): string {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array<string>(rowCount)
@@ -127,7 +140,7 @@ function runInsert(connection: SqliteConnection, tables: readonly TableRows[]): 
     if (t.rows.length === 0) continue;
     const columns = columnsOf(t.rows);
     // One row per statement: prepared once, cheaper than varying multi-row texts.
-    const statement = prepared(connection, insertSql(t.table, columns, 1));
+    const statement = prepared(connection, singleRowInsertSql(t.table, columns));
     for (const row of t.rows) statement.run(columns.map((c) => sqliteValue(row[c])));
   }
 }
