@@ -153,4 +153,31 @@ describe('sqlite adapter', () => {
       await harness.close();
     }
   });
+
+  it('locate-by-name-and-tenant-key-lookup-do-not-walk-the-tenants-objects', async () => {
+    const harness = await sqliteHarness();
+    try {
+      const store = harness.store as KnexStore;
+      const plan = async (query: LocateQuery) => {
+        const { sql, bindings } = store.locateStatement('t', query);
+        const rows = (await store.knex.raw(`explain query plan ${sql}`, bindings)) as { detail: string }[];
+        return rows.map((r) => r.detail).join('\n');
+      };
+      // By Name: the ids come from the attribute index, each object by its id — not every
+      // object of the tenant in seq order, each probed for the attribute.
+      for (const query of [{ names: ['k'] }, { objectGroups: ['g'], state: State.Active }]) {
+        const detail = await plan(query);
+        assert.match(detail, /SEARCH a USING COVERING INDEX object_attributes_lookup .*value_key=\?/, detail);
+        assert.match(detail, /SEARCH o USING INDEX managed_objects_id_unique \(id=\?\)/, detail);
+      }
+      // The key hierarchy's tenant-key lookup (an Active L2): the few keys of that level.
+      const detail = await plan({ objectType: ObjectType.SymmetricKey, keyLevel: 2, state: State.Active });
+      assert.match(
+        detail,
+        /SEARCH o USING INDEX managed_objects_tenant_key_level \(tenant=\? AND key_level=\?\)/,
+      );
+    } finally {
+      await harness.close();
+    }
+  });
 });
