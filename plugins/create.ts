@@ -19,23 +19,19 @@ import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN, requestedLevel } from '../core/services/index.js';
 import {
   RNG_ATTRIBUTE,
-  checkAesLength,
   initialState,
-  newKeyFields,
+  newSymmetricKeyFields,
   wrappedL3Object,
+  type NewKeyFields,
 } from '../core/services/key-material.js';
 import {
   enumChild,
   requestAttributes,
   requirePayload,
   servicesOf,
-  Usage,
   versioned,
 } from '../core/services/objects.js';
 import { ObjectType, State, type ManagedObject } from '../storage-adapters/index.js';
-
-/** Usage of a key created without a Cryptographic Usage Mask. */
-const DEFAULT_USAGE = Usage.Encrypt | Usage.Decrypt;
 
 /** Creates the key; returns the stored object. Callable in-process (standalone gateway). */
 export async function createSymmetricKey(
@@ -50,14 +46,7 @@ export async function createSymmetricKey(
   if (level === 'L4') throw new KryptonError('KRY_OP_L4_AT_CORE');
   if (objectType !== ObjectType.SymmetricKey)
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'the core creates Symmetric Keys');
-  const fields = newKeyFields(attrs);
-  checkAesLength(fields.cryptographicAlgorithm, fields.cryptographicLength);
-  // Quantum Safe (KMIP 2.1 §4, "Quantum Safe"): Grover's search leaves an AES-128 or -192 key half its bits;
-  // only AES-256 keeps 128 (CNSA 2.0). The Quantum Safe profile case QS-M-2 expects the refusal.
-  const quantumSafe = fields.attributes.some((a) => a.name === 'QuantumSafe' && a.value === true);
-  if (quantumSafe && fields.cryptographicLength !== 256) throw new KryptonError('KRY_OP_NOT_QUANTUM_SAFE');
-  if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
-    fields.attributes.push({ name: 'CryptographicUsageMask', value: DEFAULT_USAGE });
+  const fields = newSymmetricKeyFields(attrs);
   const now = new Date();
   const state = initialState(fields.dates, now);
   const { store } = servicesOf(ctx);
@@ -77,7 +66,7 @@ export async function createSymmetricKey(
  */
 async function createTenantKey(
   ctx: RequestContext,
-  fields: ReturnType<typeof newKeyFields>,
+  fields: NewKeyFields,
   state: State,
 ): Promise<ManagedObject> {
   if (fields.cryptographicLength !== 256)

@@ -8,7 +8,8 @@
  * honoured. Located Items (1.3+) is answered when the request pages with Offset Items or Maximum
  * Items: the spec makes it optional otherwise (KMIP 1.4 §4.9, 2.1 §6.1.27 "MAY elect to return
  * the Located Items value even if Offset Items is not present"), and the OASIS cases, which never
- * page, expect the identifiers alone.
+ * page, expect the identifiers alone. The ID placeholder takes the identifier when exactly one is
+ * returned and is emptied otherwise.
  *
  * Failure cases: a malformed attribute → Invalid Field / Invalid Message.
  */
@@ -16,6 +17,7 @@ import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
 import { Tag, tagInVersion } from '../core/spec/index.js';
+import type { KmipVersion } from '../core/spec/versions.js';
 import { integer, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN, LEVEL_ATTRIBUTE } from '../core/services/index.js';
@@ -132,17 +134,35 @@ export function locateQueryOf(payload: StructureItem | undefined): LocateQuery {
   return q;
 }
 
+/** Whether the answer carries Located Items: 1.3+ and the request pages (see the header). */
+export function answersLocatedItems(query: LocateQuery, version: KmipVersion): boolean {
+  const paged = query.offsetItems !== undefined || query.maximumItems !== undefined;
+  return paged && tagInVersion(Tag.LocatedItems, version);
+}
+
+/**
+ * The ID placeholder after a Locate (KMIP 2.1 §6.1.27, 1.4 §4.9): the identifier when exactly one
+ * is returned; emptied otherwise, so that the items batched after it proceed only on one object.
+ */
+export function placeLocated(ctx: RequestContext, ids: readonly string[]): void {
+  if (ids.length === 1) ctx.placeholder.set(ids[0]!);
+  else ctx.placeholder.clear?.();
+}
+
 export async function locateObjects(
   ctx: RequestContext,
   payload: StructureItem | undefined,
 ): Promise<TtlvItem[]> {
   const parsed = locateQueryOf(payload);
-  const paged = parsed.offsetItems !== undefined || parsed.maximumItems !== undefined;
-  const withCount = paged && tagInVersion(Tag.LocatedItems, ctx.protocolVersion);
+  const withCount = answersLocatedItems(parsed, ctx.protocolVersion);
   const query = { ...parsed, countTotal: withCount };
   // The core holds no L4: asking for one finds nothing rather than failing.
-  if (query.keyLevel === 4) return withCount ? [integer(Tag.LocatedItems, 0)] : [];
+  if (query.keyLevel === 4) {
+    placeLocated(ctx, []);
+    return withCount ? [integer(Tag.LocatedItems, 0)] : [];
+  }
   const { ids, located } = await servicesOf(ctx).store.locate(ctx.tenant, query);
+  placeLocated(ctx, ids);
   const out: TtlvItem[] = [];
   if (withCount && located !== undefined) out.push(integer(Tag.LocatedItems, located));
   for (const id of ids) out.push(textString(Tag.UniqueIdentifier, id));

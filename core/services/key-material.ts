@@ -21,7 +21,7 @@ import {
 } from '../../storage-adapters/index.js';
 import { LEVEL_ATTRIBUTE, levelNumber } from './key-level.js';
 import { KWP_METHOD } from './store-key-records.js';
-import { SERVER_ONLY_ATTRIBUTES, servicesOf, usageMaskOf } from './objects.js';
+import { SERVER_ONLY_ATTRIBUTES, servicesOf, Usage, usageMaskOf } from './objects.js';
 
 /** KMIP 2.1 §11.13 Cryptographic Algorithm AES; lengths the core creates and accepts. */
 export const AES = 3;
@@ -126,6 +126,29 @@ export function checkAesLength(
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Length must be 128, 192 or 256');
   if (keyBytes !== undefined && keyBytes * 8 !== length)
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'Cryptographic Length does not match the key material');
+}
+
+/** Usage of a key created without a Cryptographic Usage Mask. */
+const DEFAULT_USAGE = Usage.Encrypt | Usage.Decrypt;
+
+/**
+ * The fields of a new AES Symmetric Key from a Create's attributes, checked as Create checks them
+ * wherever the key is generated (an L2/L3 at the core, an L4 at the gateway), with the default
+ * Cryptographic Usage Mask when none is given.
+ *
+ * Failure cases: see newKeyFields and checkAesLength; Quantum Safe true with a key shorter than
+ * 256 bits → General Failure.
+ */
+export function newSymmetricKeyFields(attrs: readonly KmipAttribute[]): NewKeyFields {
+  const fields = newKeyFields(attrs);
+  checkAesLength(fields.cryptographicAlgorithm, fields.cryptographicLength);
+  // Quantum Safe (KMIP 2.1 §4, "Quantum Safe"): Grover's search leaves an AES-128 or -192 key half its bits;
+  // only AES-256 keeps 128 (CNSA 2.0). The Quantum Safe profile case QS-M-2 expects the refusal.
+  const quantumSafe = fields.attributes.some((a) => a.name === 'QuantumSafe' && a.value === true);
+  if (quantumSafe && fields.cryptographicLength !== 256) throw new KryptonError('KRY_OP_NOT_QUANTUM_SAFE');
+  if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
+    fields.attributes.push({ name: 'CryptographicUsageMask', value: DEFAULT_USAGE });
+  return fields;
 }
 
 /**

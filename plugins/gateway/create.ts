@@ -14,8 +14,8 @@ import { forwardItem, gatewayOf } from '../../core/gateway/index.js';
 import { Tag } from '../../core/spec/index.js';
 import { enumeration, textString } from '../../core/ttlv/tree.js';
 import { requestedLevel } from '../../core/services/key-level.js';
-import { checkAesLength, initialState, newKeyFields } from '../../core/services/key-material.js';
-import { enumChild, requestAttributes, requirePayload, Usage } from '../../core/services/objects.js';
+import { initialState, newSymmetricKeyFields, RNG_ATTRIBUTE } from '../../core/services/key-material.js';
+import { enumChild, requestAttributes, requirePayload } from '../../core/services/objects.js';
 import { ObjectType } from '../../storage-adapters/index.js';
 import { GATEWAY_SERVICES_PLUGIN, local, storeL4, wrappingKeyOf } from './routing.js';
 
@@ -34,10 +34,9 @@ export const create = defineOperation({
       return forwardItem(gatewayOf(ctx).delegate, ctx, 'Create', payload);
     return local(ctx, async () => {
       const { l3Id, rest } = wrappingKeyOf(attrs);
-      const fields = newKeyFields(rest);
-      checkAesLength(fields.cryptographicAlgorithm, fields.cryptographicLength);
-      if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
-        fields.attributes.push({ name: 'CryptographicUsageMask', value: Usage.Encrypt | Usage.Decrypt });
+      const fields = newSymmetricKeyFields(rest);
+      // Generated here with node:crypto, as the core generates its keys.
+      fields.attributes.push(RNG_ATTRIBUTE);
       const key = randomBytes((fields.cryptographicLength as number) / 8);
       try {
         const object = await storeL4(ctx, key, fields, initialState(fields.dates, new Date()), l3Id);

@@ -11,6 +11,7 @@
  * other than Encrypt, MAC/Signature Key Information → Feature Not Supported; an unsupported Key
  * Format Type → Key Format Type Not Supported; the L3 not usable → as Decrypt at the core.
  */
+import { defaultFormatOf } from '../../core/services/asymmetric-objects.js';
 import { defineOperation, type RequestContext } from '../../core/dispatch/operation.js';
 import { forwardItem, gatewayOf, checkProtect, keyViewOf } from '../../core/gateway/index.js';
 import { KryptonError } from '../../core/errors.js';
@@ -79,7 +80,7 @@ async function getL4(ctx: RequestContext, body: StructureItem, object: ManagedOb
   const asked = enumChild(body, Tag.KeyFormatType, 'Key Format Type');
   if (asked !== undefined && asked !== KeyFormatType.Raw && asked !== KeyFormatType.TransparentSymmetricKey)
     throw new KryptonError('KRY_OP_KEY_FORMAT');
-  const format = asked ?? KeyFormatType.Raw;
+  const format = asked ?? defaultFormatOf(object, KeyFormatType.Raw);
   const material = (key: Uint8Array) =>
     format === KeyFormatType.TransparentSymmetricKey
       ? structure(Tag.KeyMaterial, [byteString(Tag.Key, key)])

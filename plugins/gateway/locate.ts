@@ -1,17 +1,18 @@
 /**
  * Locate at the gateway (KMIP 2.1 §6.1.27, 1.4 §4.9): the vault's L4 matches followed by the
  * core's answer, one list paged as the client asked — Offset Items skips the first matches of the
- * merged list, Maximum Items caps what is returned — and Located Items (1.3+) counts both sides.
+ * merged list, Maximum Items caps what is returned — and Located Items (1.3+, when the request
+ * pages, as at the core) counts both sides.
  * A level filter of L4 asks only the vault, L2/L3 only the core.
  *
  * Failure cases: as the core's Locate; the core unreachable → General Failure (no partial list).
  */
 import { defineOperation } from '../../core/dispatch/operation.js';
 import { forwardItem, gatewayOf } from '../../core/gateway/index.js';
-import { Tag, tagInVersion } from '../../core/spec/index.js';
+import { Tag } from '../../core/spec/index.js';
 import { child, children, integer, structure, textString } from '../../core/ttlv/tree.js';
 import type { TtlvItem } from '../../core/ttlv/types.js';
-import { locateQueryOf } from '../locate.js';
+import { answersLocatedItems, locateQueryOf, placeLocated } from '../locate.js';
 import { GATEWAY_SERVICES_PLUGIN, local } from './routing.js';
 
 export const locate = defineOperation({
@@ -26,7 +27,7 @@ export const locate = defineOperation({
     const cap = gw.settings.vault.maxLocateItems;
     const offset = query.offsetItems ?? 0;
     const max = Math.min(query.maximumItems ?? cap, cap);
-    const withCount = tagInVersion(Tag.LocatedItems, ctx.protocolVersion);
+    const withCount = answersLocatedItems(query, ctx.protocolVersion);
     // Enough of each side to fill the page after the offset, paged once the lists are merged.
     const want = offset + max;
     const askVault = query.keyLevel === undefined || query.keyLevel === 4;
@@ -65,6 +66,7 @@ export const locate = defineOperation({
       theirCount = located?.type === 'Integer' ? located.value : theirs.length;
     }
     const page = [...mine.ids, ...theirs].slice(offset, offset + max);
+    placeLocated(ctx, page);
     const out: TtlvItem[] = [];
     if (withCount) out.push(integer(Tag.LocatedItems, (mine.located ?? mine.ids.length) + theirCount));
     for (const id of page) out.push(textString(Tag.UniqueIdentifier, id));

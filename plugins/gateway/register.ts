@@ -78,6 +78,8 @@ export const register = defineOperation({
         checkAesLength(algorithm, length, key.length);
         if (!fields.attributes.some((a) => a.name === 'CryptographicUsageMask'))
           fields.attributes.push({ name: 'CryptographicUsageMask', value: Usage.Encrypt | Usage.Decrypt });
+        // KMIP 2.1 §4.26: the format it was registered in, which Get answers by default (as at the core).
+        fields.attributes.push({ name: 'KeyFormatType', value: format });
         const object = await storeL4(
           ctx,
           key,

@@ -165,6 +165,37 @@ test('batch-mixing-local-and-remote-items-keeps-the-id-placeholder-across-them',
   assert.equal(state.attributes[0]?.value, 2, 'the L3 was activated at the core');
 });
 
+test('locate-of-one-l4-sets-the-id-placeholder-and-of-several-empties-it', async () => {
+  const { locateRequest, getAttributesRequest } = await import('../../core/client/requests.js');
+  const group = `grp-${randomBytes(4).toString('hex')}`;
+  const attributes = { CryptographicAlgorithm: 'AES', CryptographicLength: 256, ObjectGroup: group };
+  const one = (await gw.create({ attributes })).uniqueIdentifier;
+  const [found, named] = (await gw.batchOf([
+    locateRequest({ attributes: { ObjectGroup: group } }),
+    getAttributesRequest({ names: ['State'] }),
+  ] as const)) as unknown as { status: string; value?: { uniqueIdentifier: string } }[];
+  assert.equal(found?.status, 'ok');
+  assert.equal(named?.value?.uniqueIdentifier, one, 'KMIP 2.1 §6.1.27: one match fills the placeholder');
+  await gw.create({ attributes });
+  const [, refused] = await gw.batchOf([
+    locateRequest({ attributes: { ObjectGroup: group } }),
+    getAttributesRequest({ names: ['State'] }),
+  ] as const);
+  assert.equal(refused.status, 'failed', 'two matches leave no object for the next item');
+});
+
+test('l4-create-is-checked-and-described-as-the-core-creates-keys', async () => {
+  await assert.rejects(
+    gw.create({ attributes: { CryptographicAlgorithm: 'AES', CryptographicLength: 128, QuantumSafe: true } }),
+    isReason('GeneralFailure'),
+  );
+  const l4 = (await gw.create({ attributes: { CryptographicAlgorithm: 'AES', CryptographicLength: 256 } }))
+    .uniqueIdentifier;
+  const attrs = await gw.getAttributes({ uniqueIdentifier: l4 });
+  assert.ok(attrs.attributes.some((a) => a.name === 'x-krypton-level' && a.value === 'L4'));
+  assert.ok(attrs.attributes.some((a) => a.name === 'RandomNumberGenerator'));
+});
+
 test('locate-merges-vault-and-core-matches-with-offset-and-maximum-items', async () => {
   const group = `grp-${randomBytes(4).toString('hex')}`;
   const mine: string[] = [];
@@ -180,9 +211,11 @@ test('locate-merges-vault-and-core-matches-with-offset-and-maximum-items', async
   for (let i = 0; i < 2; i++)
     theirs.push((await gw.create({ attributes: { ...L3_ATTRS, ObjectGroup: group } })).uniqueIdentifier);
   const all = await gw.locate({ attributes: { ObjectGroup: group } });
-  assert.equal(all.locatedItems, 5);
+  // Located Items only when the request pages, as at the core (SASED-M-2 expects none).
+  assert.equal(all.locatedItems, undefined);
   assert.deepEqual(new Set(all.uniqueIdentifiers), new Set([...mine, ...theirs]));
   const page = await gw.locate({ attributes: { ObjectGroup: group }, offsetItems: 2, maximumItems: 2 });
+  assert.equal(page.locatedItems, 5);
   assert.equal(page.uniqueIdentifiers.length, 2);
   assert.deepEqual(page.uniqueIdentifiers, all.uniqueIdentifiers.slice(2, 4));
   const onlyL4 = await gw.locate({ attributes: { ObjectGroup: group, 'x-krypton-level': 'L4' } });
