@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import { KryptonError } from '../core/errors.js';
 import { attributeValueKey, decodeAttributeValue, encodeAttributeValue } from './attribute-codec.js';
 import { DATE_COLUMNS, TABLES } from './migrations.js';
-import { postgresRowWriter, sqliteRowWriter, type RowWriter } from './row-writers.js';
+import { postgresRowWriter, sqliteRowWriter, type RowWriter, type SyncTransaction } from './row-writers.js';
 import {
   LIFECYCLE_DATE_NAMES,
   LinkType,
@@ -550,7 +550,10 @@ export class KnexStore implements Store {
     }
     const native = this.#writer.native;
     if (native) {
-      // PostgreSQL: lock, check, write and read back in one statement (one round trip, one commit).
+      // PostgreSQL: one conditional UPDATE. Under READ COMMITTED a concurrent writer's row is
+      // re-checked against the WHERE clause after its commit, so a stale expected version or a
+      // state that moved on matches nothing: of two concurrent transitions exactly one wins.
+      // Only a refused transition pays a second statement, to say why.
       return this.#guard(async () => {
         const to = this.#checkTransition(tenant, id, change);
         const { version: _, ...changes } = this.#transitionChanges(to, change.dates, 0);
@@ -561,24 +564,22 @@ export class KnexStore implements Store {
           return `"${c}" = $${values.length}`;
         });
         const [row] = await native(
-          `with cur as (select version, state from ${TABLES.objects} where tenant = $1 and id = $2 for update),` +
-            ` upd as (update ${TABLES.objects} o set ${set.join(', ')}, version = cur.version + 1 from cur` +
-            ` where o.tenant = $1 and o.id = $2 and cur.state = any($3::int[])` +
-            ` and ($4::int is null or cur.version = $4) returning o.*)` +
-            ` select cur.version as current_version, o.*, ${this.#attributesJson} as attributes_json,` +
-            ` ${this.#linksJson} as links_json from cur left join upd o on true`,
+          `with o as (update ${TABLES.objects} set ${set.join(', ')}, version = version + 1` +
+            ` where tenant = $1 and id = $2 and state = any($3::int[])` +
+            ` and ($4::int is null or version = $4) returning *)` +
+            ` select o.*, ${this.#attributesJson} as attributes_json, ${this.#linksJson} as links_json from o`,
           values,
         );
-        if (!row) throw notFound();
-        if (row.id === null || row.id === undefined) {
-          if (
-            change.expectedVersion !== undefined &&
-            change.expectedVersion !== asNumber(row.current_version)
-          )
-            throw new KryptonError('KRY_STORE_CONFLICT');
-          throw new KryptonError('KRY_STORE_WRONG_STATE');
+        if (row) return this.#toObject(row);
+        const [current] = await native(
+          `select version, state from ${TABLES.objects} where tenant = $1 and id = $2`,
+          [tenant, id],
+        );
+        if (!current) throw notFound();
+        if (change.expectedVersion !== undefined && change.expectedVersion !== asNumber(current.version)) {
+          throw new KryptonError('KRY_STORE_CONFLICT');
         }
-        return this.#toObject(row);
+        throw new KryptonError('KRY_STORE_WRONG_STATE');
       });
     }
     return this.#transaction(async (trx) => {
@@ -757,6 +758,8 @@ export class KnexStore implements Store {
   }
 
   rekey(tenant: string, id: string, request: RekeyRequest): Promise<RekeyResult> {
+    const sync = this.#writer.transaction;
+    if (sync) return this.#guard(() => sync((tx) => this.#rekeySync(tx, tenant, id, request)));
     return this.#transaction(async (trx) => {
       checkId(tenant, 'tenant');
       checkId(id, 'identifier');
@@ -829,6 +832,91 @@ export class KnexStore implements Store {
         replaced: await this.#load(trx, tenant, id),
       };
     });
+  }
+
+  /** `rekey` on SQLite: the same steps as one synchronous transaction of prepared statements. */
+  #rekeySync(tx: SyncTransaction, tenant: string, id: string, request: RekeyRequest): RekeyResult {
+    checkId(tenant, 'tenant');
+    checkId(id, 'identifier');
+    const now = this.#now().getTime();
+    const prepared = this.#prepare(tenant, request.replacement, now);
+    if (prepared.id === id) throw badInput('the replacement needs its own identifier');
+    const moves = (request.moveAttributes ?? []).map(checkAttributeRef);
+    const { objects, attributes, links } = TABLES;
+
+    const current = tx.get(`select version, state from ${objects} where tenant = ? and id = ?`, [tenant, id]);
+    if (!current) throw notFound();
+    const version = asNumber(current.version);
+    if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
+      throw new KryptonError('KRY_STORE_CONFLICT');
+    }
+    let changes: Row;
+    const transition = request.replaced?.transition;
+    if (transition) {
+      transition.from.forEach(checkState);
+      if (!transition.from.includes(asNumber(current.state) as State)) {
+        throw new KryptonError('KRY_STORE_WRONG_STATE');
+      }
+      changes = this.#transitionChanges(checkState(transition.to), transition.dates, version);
+    } else {
+      changes = { [DATE_COLUMNS.LastChangeDate]: now, version: version + 1 };
+    }
+    Object.assign(changes, dateColumnsOf(request.replaced?.dates));
+    const columns = Object.keys(changes);
+    const updated = tx.run(
+      `update ${objects} set ${columns.map((c) => `"${c}" = ?`).join(', ')} where tenant = ? and id = ? and version = ?`,
+      [...columns.map((c) => changes[c]), tenant, id, version],
+    );
+    // A concurrent rekey or transition of the same object won: no second replacement.
+    if (updated !== 1) throw new KryptonError('KRY_STORE_CONFLICT');
+
+    prepared.links.push({
+      object_id: prepared.id,
+      tenant,
+      link_type: LinkType.ReplacedObjectLink,
+      linked_id: id,
+    });
+    tx.insert([
+      { table: objects, rows: [prepared.object] },
+      { table: attributes, rows: prepared.attributes },
+      { table: links, rows: prepared.links },
+      {
+        table: links,
+        rows: [{ object_id: id, tenant, link_type: LinkType.ReplacementObjectLink, linked_id: prepared.id }],
+      },
+    ]);
+    for (const { vendor, name } of moves) {
+      const where = [id, vendor, name];
+      const values = tx.all(
+        `select value_key, value_json from ${attributes} where object_id = ? and vendor = ? and name = ? order by idx`,
+        where,
+      );
+      if (values.length === 0) continue;
+      const top = tx.get(
+        `select max(idx) as top from ${attributes} where object_id = ? and vendor = ? and name = ?`,
+        [prepared.id, vendor, name],
+      );
+      let next = top?.top === null || top?.top === undefined ? 0 : asNumber(top.top) + 1;
+      tx.run(`delete from ${attributes} where object_id = ? and vendor = ? and name = ?`, where);
+      tx.insert([
+        {
+          table: attributes,
+          rows: values.map((v) => ({
+            object_id: prepared.id,
+            tenant,
+            vendor,
+            name,
+            idx: next++,
+            value_key: v.value_key,
+            value_json: v.value_json,
+          })),
+        },
+      ]);
+    }
+    const replacement = tx.get(this.#loadSql, [tenant, prepared.id]);
+    const replaced = tx.get(this.#loadSql, [tenant, id]);
+    if (!replacement || !replaced) throw notFound();
+    return { replacement: this.#toObject(replacement), replaced: this.#toObject(replaced) };
   }
 
   purge(tenant: string, id: string): Promise<void> {

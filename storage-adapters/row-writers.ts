@@ -44,6 +44,9 @@ export interface RowWriter {
 /** Statements inside a synchronous SQLite transaction (`?` placeholders). */
 export interface SyncTransaction {
   get(sql: string, bindings: readonly unknown[]): Row | undefined;
+  all(sql: string, bindings: readonly unknown[]): Row[];
+  /** Inserts every table's rows, in the order given. */
+  insert(tables: readonly TableRows[]): void;
   /** Returns the number of rows changed. */
   run(sql: string, bindings: readonly unknown[]): number;
 }
@@ -239,6 +242,8 @@ export function sqliteRowWriter(db: Knex): RowWriter {
       return withConnection((connection) => {
         const tx: SyncTransaction = {
           get: (sql, bindings) => prepared(connection, sql).get(bindings.map(sqliteValue)) as Row | undefined,
+          all: (sql, bindings) => prepared(connection, sql).all(bindings.map(sqliteValue)) as Row[],
+          insert: (tables) => runInsert(connection, tables),
           run: (sql, bindings) => prepared(connection, sql).run(bindings.map(sqliteValue)).changes,
         };
         let result: T | undefined;
