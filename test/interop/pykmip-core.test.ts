@@ -4,92 +4,20 @@
  * mutual TLS 1.2 with the development PKI. Skipped visibly where PyKMIP is absent, never in CI.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { inCI, repoRoot } from '../support/shared.js';
+import { pykmipMissing, runPykmipDriver, startKryptonServe, type KryptonProcess } from './support.js';
 
-const run = promisify(execFile);
-const PYTHON = '/usr/bin/python3';
-
-async function pykmipAvailable(): Promise<string | false> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  try {
-    await run(PYTHON, ['-c', 'import kmip']);
-    return false;
-  } catch {
-    return 'PyKMIP is not installed for /usr/bin/python3 (apt install python3-pykmip)';
-  }
-}
-
-const missing = await pykmipAvailable();
-if (missing && inCI) throw new Error(`PyKMIP interop test needs PyKMIP in CI: ${missing}`);
-
-const compiledRoot = new URL('../../', import.meta.url).pathname;
-const driver = join(repoRoot, 'test', 'interop', 'pykmip-core.py');
-let serverProcess: ChildProcess | undefined;
-let stateDir = '';
-let port = 0;
+const missing = await pykmipMissing();
+let server: KryptonProcess | undefined;
 
 before(async () => {
-  if (missing) return;
-  stateDir = mkdtempSync(join(tmpdir(), 'krypton-pykmip-core-'));
-  serverProcess = spawn(
-    process.execPath,
-    [
-      join(compiledRoot, 'core', 'cli', 'main.js'),
-      'serve',
-      '--profile',
-      'core',
-      '--state-dir',
-      stateDir,
-      '--ttlv-port',
-      '0',
-      '--https-port',
-      '0',
-      '--admin-port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  port = await new Promise<number>((resolve, reject) => {
-    serverProcess?.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /KMIP TTLV over TLS\s+127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    serverProcess?.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    serverProcess?.once('exit', (code) => reject(new Error(`krypton serve exited with ${code}:\n${out}`)));
-  });
+  if (!missing) server = await startKryptonServe('core', 'pykmip-core');
 });
 
-after(async () => {
-  if (serverProcess && serverProcess.exitCode === null) {
-    const exited = new Promise((resolve) => serverProcess?.once('exit', resolve));
-    serverProcess.kill('SIGTERM');
-    await exited;
-  }
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 test('pykmip-client-runs-the-key-lifecycle-against-the-core-profile', { skip: missing }, async () => {
-  const pki = join(stateDir, 'pki');
-  const { stdout } = await run(PYTHON, [
-    driver,
-    '127.0.0.1',
-    String(port),
-    join(pki, 'client.pem'),
-    join(pki, 'client-key.pem'),
-    join(pki, 'ca.pem'),
-  ]);
-  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+  const result = await runPykmipDriver('pykmip-core.py', server!);
   const attributes = result.attributes as Record<string, string>;
   assert.equal(typeof result.created, 'string');
   assert.match(attributes.State ?? '', /PRE_ACTIVE/);
