@@ -16,6 +16,7 @@ import { structure, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { isCustomName, writeAttributes, type KmipAttribute } from '../core/attributes/index.js';
 import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
+import type { ManagedObject } from '../storage-adapters/index.js';
 import {
   attributesOf,
   isV2,
@@ -64,29 +65,35 @@ function wantedNames(payload: StructureItem | undefined): Wanted[] {
   return out;
 }
 
+/**
+ * The Get Attributes answer for a loaded object: the attributes the request names (Attribute
+ * Names in 1.x, Attribute References in 2.x), in the order asked, or all of them, written in the
+ * request's version. Shared with the gateway, which answers the same way for its L4 objects.
+ */
+export function getAttributesAnswer(
+  ctx: RequestContext,
+  object: ManagedObject,
+  payload: StructureItem | undefined,
+): TtlvItem[] {
+  const wanted = wantedNames(payload);
+  const position = (a: KmipAttribute): number =>
+    wanted.findIndex((w) => w.name === a.name && w.vendorIdentification === a.vendorIdentification);
+  let attrs: KmipAttribute[] = attributesOf(object);
+  // In the order asked (the OASIS cases list them so).
+  if (wanted.length > 0)
+    attrs = attrs.filter((a) => position(a) >= 0).sort((a, b) => position(a) - position(b));
+  const written = writeAttributes(attrs, ctx.protocolVersion, !isV2(ctx.protocolVersion));
+  const uid = textString(Tag.UniqueIdentifier, object.id);
+  return isV2(ctx.protocolVersion) ? [uid, structure(Tag.Attributes, written)] : [uid, ...written];
+}
+
 export async function getAttributesOf(
   ctx: RequestContext,
   payload: StructureItem | undefined,
 ): Promise<TtlvItem[]> {
-  const id = uniqueIdentifierOf(ctx, payload);
-  const object = await loadObject(ctx, id);
+  const object = await loadObject(ctx, uniqueIdentifierOf(ctx, payload));
   refuseL4(object);
-  const wanted = wantedNames(payload);
-  let attrs: KmipAttribute[] = attributesOf(object);
-  if (wanted.length > 0) {
-    attrs = attrs.filter((a) =>
-      wanted.some((w) => w.name === a.name && w.vendorIdentification === a.vendorIdentification),
-    );
-    // In the order asked (the OASIS cases list them so).
-    attrs.sort(
-      (a, b) =>
-        wanted.findIndex((w) => w.name === a.name && w.vendorIdentification === a.vendorIdentification) -
-        wanted.findIndex((w) => w.name === b.name && w.vendorIdentification === b.vendorIdentification),
-    );
-  }
-  const written = writeAttributes(attrs, ctx.protocolVersion, !isV2(ctx.protocolVersion));
-  const uid = textString(Tag.UniqueIdentifier, object.id);
-  return isV2(ctx.protocolVersion) ? [uid, structure(Tag.Attributes, written)] : [uid, ...written];
+  return getAttributesAnswer(ctx, object, payload);
 }
 
 export const getAttributes = defineOperation({
