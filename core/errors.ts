@@ -95,6 +95,7 @@ export const ERRORS = define({
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
   KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
+  KRY_STORE_USAGE_LIMIT: { reason: 'PermissionDenied', message: 'the usage limits are exhausted' },
   KRY_STORE_CONFLICT: { reason: 'IllegalOperation', message: 'the object was changed concurrently' },
   KRY_STORE_EXISTS: { reason: 'ObjectAlreadyExists', message: 'object already exists' },
   KRY_STORE_WRONG_STATE: {

@@ -5,13 +5,14 @@
  * else AES-GCM; see core/services/cipher.ts for the modes. A generated IV is returned; GCM
  * returns its tag (Authenticated Encryption Tag, KMIP 1.4+). The key must be Active, before its
  * Protect Stop Date, not replaced by Rekey (decrypt only), with Encrypt usage (Wrap Key for the
- * key wrap modes).
+ * key wrap modes). Usage Limits (KMIP 2.1 §4.63) are consumed once the data is protected.
  *
  * Failure cases: unknown or foreign key → Item Not Found; an L4 → Permission Denied; not a
  * Symmetric Key → Invalid Object Type (1.x Illegal Operation); state, Protect Stop Date or
  * replacement → Wrong Key Lifecycle State; usage → Incompatible Cryptographic Usage Mask (1.x
  * Permission Denied); bad parameters → Invalid Field; unimplemented mode → Feature Not
- * Supported; streaming (Init/Final Indicator, Correlation Value) → Feature Not Supported.
+ * Supported; streaming (Init/Final Indicator, Correlation Value) → Feature Not Supported; Usage
+ * Limits exhausted → Permission Denied (as the Profiles' CS-BC-M-7 cases expect).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
@@ -26,6 +27,7 @@ import { publicKeyOf } from '../core/services/asymmetric-objects.js';
 import {
   checkProtect,
   checkUsage,
+  consumeProtectUsage,
   rsaEncryptionParameters,
   storedParameters,
 } from '../core/services/key-usage.js';
@@ -36,6 +38,7 @@ import {
   loadObject,
   objectTypeError,
   refuseL4,
+  servicesOf,
   requirePayload,
   uniqueIdentifierOf,
   usageMaskError,
@@ -89,6 +92,7 @@ async function encryptToPublicKey(
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'RSA encryption takes no IV/Counter/Nonce');
   const params = rsaEncryptionParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
   const out = rsaEncrypt(publicKeyOf(object), params, data);
+  await consumeProtectUsage(servicesOf(ctx).store, ctx.tenant, object, data.length);
   return [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.Data, out)];
 }
 
@@ -136,6 +140,7 @@ export async function encryptData(
   const out = await withSymmetricKey(ctx, object, 'protect', (key) =>
     encryptWith(key, params, { data, iv, aad }),
   );
+  await consumeProtectUsage(servicesOf(ctx).store, ctx.tenant, object, data.length);
   const items: TtlvItem[] = [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.Data, out.data)];
   if (out.generatedIv) items.push(byteString(Tag.IVCounterNonce, out.generatedIv));
   if (out.tag) items.push(byteString(Tag.AuthenticatedEncryptionTag, out.tag));

@@ -745,6 +745,40 @@ export class KnexStore implements Store {
     });
   }
 
+  consumeUsage(tenant: string, id: string, amount: bigint): Promise<bigint | undefined> {
+    return this.#transaction(async (trx) => {
+      if (typeof amount !== 'bigint' || amount < 0n)
+        throw badInput('usage amount must be a non-negative bigint');
+      checkId(tenant, 'tenant');
+      checkId(id, 'identifier');
+      // The object's row first, so that a concurrent consume waits for this one (PostgreSQL);
+      // no version bump: the row stays as it was unless usage is consumed below.
+      const locked = (await trx(TABLES.objects).where({ tenant, id }).update({ tenant })) as number;
+      if (locked === 0) throw notFound();
+      const row = (await trx(TABLES.attributes)
+        .where({ object_id: id, vendor: '', name: 'UsageLimits', idx: 0 })
+        .first('value_json')) as Row | undefined;
+      if (row === undefined) return undefined;
+      const limits = decodeAttributeValue(String(row.value_json));
+      if (typeof limits !== 'object' || limits instanceof Uint8Array || limits instanceof Date)
+        return undefined;
+      const raw = limits.UsageLimitsCount ?? limits.UsageLimitsTotal;
+      if (typeof raw !== 'bigint' && typeof raw !== 'number') return undefined;
+      const count = BigInt(raw);
+      if (count < amount) throw new KryptonError('KRY_STORE_USAGE_LIMIT');
+      const left = count - amount;
+      const value: AttributeValue = { ...limits, UsageLimitsCount: left };
+      await this.#lock(trx, tenant, id);
+      await trx(TABLES.attributes)
+        .where({ object_id: id, vendor: '', name: 'UsageLimits', idx: 0 })
+        .update({
+          value_key: attributeValueKey('UsageLimits', value),
+          value_json: encodeAttributeValue(value),
+        });
+      return left;
+    });
+  }
+
   markServed(tenant: string, id: string): Promise<void> {
     return this.#guard(async () => {
       const query = this.#db(TABLES.objects).where({

@@ -288,6 +288,13 @@ export interface Store {
   removeLink(tenant: string, id: string, link: Link): Promise<ManagedObject>;
   /** Archive (true) or Recover (false); sets or clears the Archive Date. */
   setArchived(tenant: string, id: string, archived: boolean): Promise<ManagedObject>;
+  /**
+   * Consumes `amount` Usage Limits Units (KMIP 2.1 §4.63): in one transaction, decrements the
+   * Usage Limits Count (the Usage Limits Total while no Count is set yet) only if at least
+   * `amount` remains. Returns the Count left, or undefined when the object has no Usage Limits
+   * (nothing is consumed); not enough left → KRY_STORE_USAGE_LIMIT, nothing changed.
+   */
+  consumeUsage(tenant: string, id: string, amount: bigint): Promise<bigint | undefined>;
   /** Clears Fresh once the object has been served to a client. */
   markServed(tenant: string, id: string): Promise<void>;
   /** Creates the replacement, links Replaced/Replacement both ways, updates the old object. */

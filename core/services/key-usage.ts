@@ -12,7 +12,7 @@ import { child } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import type { SignatureParameters } from '../crypto/signatures.js';
 import type { RsaEncryptionParameters } from '../crypto/rsa-encryption.js';
-import { State, type AttributeValue, type ManagedObject } from '../../storage-adapters/index.js';
+import { State, type AttributeValue, type ManagedObject, type Store } from '../../storage-adapters/index.js';
 import { enumChild, integerChild, usageMaskError, usageMaskOf } from './objects.js';
 
 const PROCESSING_STATES: readonly number[] = [State.Active, State.Deactivated, State.Compromised];
@@ -36,6 +36,34 @@ export function checkProcess(object: ManagedObject, now = new Date()): void {
 
 export function checkUsage(ctx: RequestContext, object: ManagedObject, bit: number, operation: string): void {
   if ((usageMaskOf(object) & bit) === 0) throw usageMaskError(ctx.protocolVersion, operation);
+}
+
+/** KMIP 2.1 §11 Usage Limits Unit Object: each protect operation counts one. */
+const USAGE_LIMITS_UNIT_OBJECT = 2;
+
+/**
+ * Consumes what one protect operation of `dataLength` bytes costs of the key's Usage Limits
+ * (KMIP 2.1 §4.63: Unit Byte counts the bytes protected, Unit Object counts one), atomically in
+ * the store; nothing to do when the key has none. Exhausted → KRY_STORE_USAGE_LIMIT (Permission
+ * Denied, as the Profiles' CS-BC-M-7 cases expect). Called once the data is protected, so a
+ * failed operation consumes nothing and no output leaves for an exhausted key.
+ */
+export async function consumeProtectUsage(
+  store: Store,
+  tenant: string,
+  object: ManagedObject,
+  dataLength: number,
+): Promise<void> {
+  const limits = object.attributes.find((a) => a.name === 'UsageLimits')?.value;
+  if (
+    limits === undefined ||
+    typeof limits !== 'object' ||
+    limits instanceof Uint8Array ||
+    limits instanceof Date
+  )
+    return;
+  const amount = limits.UsageLimitsUnit === USAGE_LIMITS_UNIT_OBJECT ? 1n : BigInt(dataLength);
+  await store.consumeUsage(tenant, object.id, amount);
 }
 
 /**

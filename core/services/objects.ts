@@ -20,6 +20,7 @@ import {
 } from '../../storage-adapters/index.js';
 import type { KeyHierarchy } from '../keys/key-hierarchy.js';
 import { LEVEL_ATTRIBUTE } from './key-level.js';
+import { certificateAttributes } from './certificate-attributes.js';
 
 /** KMIP 2.1 §11.12 Cryptographic Usage Mask bits used by the core. */
 export const Usage = Object.freeze({
@@ -186,9 +187,16 @@ export function attributesOf(object: ManagedObject): KmipAttribute[] {
   out.push({ name: 'Fresh', value: object.fresh });
   if (object.keyLevel !== undefined && object.keyLevel >= 2)
     out.push({ name: LEVEL_ATTRIBUTE, value: `L${object.keyLevel}` });
+  // A certificate's own attributes come from the certificate itself.
+  const fromCertificate =
+    object.objectType === ObjectType.Certificate && object.publicMaterial !== undefined
+      ? certificateAttributes(object.publicMaterial)
+      : [];
+  out.push(...fromCertificate);
+  const derived = new Set(fromCertificate.map((a) => a.name));
   const indexes = new Map<string, number>();
   for (const a of object.attributes) {
-    if (DATE_ATTRIBUTES.has(a.name)) continue;
+    if (DATE_ATTRIBUTES.has(a.name) || derived.has(a.name)) continue;
     const key = `${a.vendorIdentification ?? ''}\u0000${a.name}`;
     const index = indexes.get(key) ?? 0;
     indexes.set(key, index + 1);

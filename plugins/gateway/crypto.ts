@@ -2,7 +2,8 @@
  * Encrypt and Decrypt at the gateway: with a cached L3 (the hot path: no store, no network) or a
  * local L4, checked and computed as the core does (plugins/encrypt.ts, plugins/decrypt.ts, the
  * modes of core/services/cipher.ts); any other key — an L3 under `core-only` residency, an L2, an
- * unknown identifier — at the core.
+ * unknown identifier — at the core. Encrypt with a local L4 consumes its Usage Limits in the vault
+ * (core/services/key-usage.ts consumeProtectUsage).
  */
 import type { RequestContext } from '../../core/dispatch/operation.js';
 import {
@@ -19,6 +20,7 @@ import { byteString, child, textString } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { cipherParameters, decryptWith, encryptWith } from '../../core/services/cipher.js';
 import { bytesChild, requirePayload } from '../../core/services/objects.js';
+import { consumeProtectUsage } from '../../core/services/key-usage.js';
 import { idOf, local, localL4, unwrapL4 } from './routing.js';
 
 /** Streaming Encrypt/Decrypt (Init/Final Indicator, Correlation Value) is not served (as at the core). */
@@ -107,11 +109,21 @@ export async function routeCrypto(
       return local(ctx, async () => {
         const body = requirePayload(payload);
         const key = await unwrapL4(ctx, l4);
+        let items: TtlvItem[];
         try {
-          return compute(ctx, body, id, keyViewOf(l4), key);
+          items = compute(ctx, body, id, keyViewOf(l4), key);
         } finally {
           key.fill(0);
         }
+        // Usage Limits of an L4 are the vault's to consume, as the core consumes its keys'.
+        if (operation === 'Encrypt')
+          await consumeProtectUsage(
+            gw.vault,
+            ctx.tenant,
+            l4,
+            bytesChild(body, Tag.Data, 'Data')?.length ?? 0,
+          );
+        return items;
       });
     const entry = await gw.l3.lookup(ctx, id);
     if (entry)

@@ -612,6 +612,72 @@ export function storeContractSuite(name: string, factory: StoreHarnessFactory): 
         assert.equal((await store.get(tenant, o.id)).keyMaterial, undefined);
       });
 
+      it('consume-usage-decrements-the-count-only-while-enough-remains', async () => {
+        const tenant = newTenant();
+        const limited = await store.create(
+          tenant,
+          symmetricKey({
+            attributes: [{ name: 'UsageLimits', value: { UsageLimitsTotal: 16n, UsageLimitsUnit: 1 } }],
+          }),
+        );
+        assert.equal(await store.consumeUsage(tenant, limited.id, 10n), 6n);
+        await rejectsWithCode(store.consumeUsage(tenant, limited.id, 7n), 'KRY_STORE_USAGE_LIMIT');
+        const after = await store.get(tenant, limited.id);
+        assert.deepEqual(after.attributes.find((a) => a.name === 'UsageLimits')?.value, {
+          UsageLimitsTotal: 16n,
+          UsageLimitsUnit: 1,
+          UsageLimitsCount: 6n,
+        });
+        assert.equal(await store.consumeUsage(tenant, limited.id, 6n), 0n);
+        await rejectsWithCode(store.consumeUsage(tenant, limited.id, 1n), 'KRY_STORE_USAGE_LIMIT');
+        // No Usage Limits: nothing to consume, nothing changed.
+        const free = await store.create(tenant, symmetricKey());
+        assert.equal(await store.consumeUsage(tenant, free.id, 1000n), undefined);
+        assert.equal((await store.get(tenant, free.id)).version, free.version);
+        // Another tenant's object is a missing one.
+        await rejectsWithCode(store.consumeUsage(newTenant(), limited.id, 1n), 'KRY_STORE_NOT_FOUND');
+        await rejectsWithCode(store.consumeUsage(tenant, 'no-such-object', 1n), 'KRY_STORE_NOT_FOUND');
+      });
+
+      it('concurrent-consume-usage-never-overdraws', async () => {
+        const tenant = newTenant();
+        const other = await harness.openStore();
+        try {
+          const o = await store.create(
+            tenant,
+            symmetricKey({
+              attributes: [{ name: 'UsageLimits', value: { UsageLimitsTotal: 10n, UsageLimitsUnit: 1 } }],
+            }),
+          );
+          const results = await Promise.allSettled(
+            Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).consumeUsage(tenant, o.id, 3n)),
+          );
+          const won = results.filter((r) => r.status === 'fulfilled').length;
+          assert.ok(won >= 1 && won <= 3, `won ${won}`);
+          for (const r of results) {
+            if (r.status === 'rejected') {
+              assert.ok(isKryptonError(r.reason), String(r.reason));
+              assert.ok(
+                ['KRY_STORE_USAGE_LIMIT', 'KRY_STORE_CONFLICT'].includes(r.reason.code),
+                r.reason.code,
+              );
+            }
+          }
+          const limits = (await store.get(tenant, o.id)).attributes.find(
+            (a) => a.name === 'UsageLimits',
+          )?.value;
+          assert.ok(
+            limits &&
+              typeof limits === 'object' &&
+              !(limits instanceof Uint8Array) &&
+              !(limits instanceof Date),
+          );
+          assert.equal(limits.UsageLimitsCount, 10n - 3n * BigInt(won));
+        } finally {
+          await other.close();
+        }
+      });
+
       it('concurrent-transitions-exactly-one-wins', async () => {
         const tenant = newTenant();
         const other = await harness.openStore();
