@@ -6,7 +6,9 @@
  * gateway's request rate ≥ 60 % of the echo server's; at 1 connection p50 ≤ 0.2 ms, p99 ≤ 1 ms,
  * p99.9 ≤ 5 ms. Results in bench/results/gateway.{json,md}.
  *
- *   npm run bench:gateway -- [--duration S] [--warmup S]
+ *   npm run bench:gateway -- [--duration S] [--warmup S] [--profile-server DIR]
+ *
+ * `--profile-server DIR` runs the gateway under `node --cpu-prof` and leaves its profile in DIR.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,11 +43,15 @@ const repoRoot = (() => {
   return process.cwd();
 })();
 
-async function serve(name: string, profile: string): Promise<{ process: ServerProcess; port: number }> {
+async function serve(
+  name: string,
+  profile: string,
+  nodeArgs: string[] = [],
+): Promise<{ process: ServerProcess; port: number }> {
   const proc = await startServerProcess({
     name,
     command: process.execPath,
-    args: [join(compiledRoot, 'core', 'cli', 'main.js'), 'serve', '--profile', profile],
+    args: [...nodeArgs, join(compiledRoot, 'core', 'cli', 'main.js'), 'serve', '--profile', profile],
     readyPattern: /KMIP TTLV over TLS\s+127\.0\.0\.1:(\d+)/,
     timeoutMs: 60_000,
   });
@@ -67,6 +73,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
       out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
+      'profile-server': { type: 'string' },
     },
   });
   const durationMs = Number(values.duration) * 1000;
@@ -83,6 +90,7 @@ async function main(): Promise<number> {
     const gateway = await serve(
       'gateway',
       writeGatewayProfile(dir, pki, core.port, { ports: { ttlv: 0, https: 0, admin: 0 }, logLevel: 'warn' }),
+      values['profile-server'] ? ['--cpu-prof', '--cpu-prof-dir', values['profile-server']] : [],
     );
     running.push(gateway.process);
     const tls: TlsMaterial = {

@@ -29,6 +29,32 @@ export function nameOf(tag: number): string {
   return tagName(tag) ?? '0x' + tag.toString(16).toUpperCase();
 }
 
+interface CompiledSpec {
+  readonly byTag: Map<number, readonly [string, FieldSpec]>;
+  readonly multiple: readonly string[];
+  readonly required: readonly (readonly [string, FieldSpec])[];
+}
+
+/** Specs are module constants: each is indexed once, not on every message. */
+const compiled = new WeakMap<object, CompiledSpec>();
+
+function compile(spec: Record<string, FieldSpec>): CompiledSpec {
+  let c = compiled.get(spec);
+  if (c === undefined) {
+    const byTag = new Map<number, readonly [string, FieldSpec]>();
+    const multiple: string[] = [];
+    const required: (readonly [string, FieldSpec])[] = [];
+    for (const [key, field] of Object.entries(spec)) {
+      byTag.set(field.tag, [key, field]);
+      if (field.multiple) multiple.push(key);
+      if (field.required) required.push([key, field]);
+    }
+    c = { byTag, multiple, required };
+    compiled.set(spec, c);
+  }
+  return c;
+}
+
 /**
  * Reads the fields of `item` according to `spec`. With `strict`, a child that no field names is
  * refused (message headers); without it such children are ignored (extension points).
@@ -42,30 +68,34 @@ export function readFields<S extends Record<string, FieldSpec>>(
   if (item.type !== 'Structure') {
     throw new KryptonError('KRY_MSG_WRONG_TYPE', `${path} must be a Structure`, { field: path });
   }
-  const byTag = new Map<number, [string, FieldSpec]>();
-  for (const [key, field] of Object.entries(spec)) byTag.set(field.tag, [key, field]);
+  const { byTag, multiple, required } = compile(spec);
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(spec)) if (field.multiple) out[key] = [];
+  for (const key of multiple) out[key] = [];
   for (const c of item.value) {
     const entry = byTag.get(c.tag);
-    const here = `${path}/${nameOf(c.tag)}`;
     if (!entry) {
-      if (strict) throw new KryptonError('KRY_MSG_UNEXPECTED_FIELD', here, { field: here });
+      if (strict) {
+        const here = `${path}/${nameOf(c.tag)}`;
+        throw new KryptonError('KRY_MSG_UNEXPECTED_FIELD', here, { field: here });
+      }
       continue;
     }
     const [key, field] = entry;
     if (c.type !== field.type) {
+      const here = `${path}/${nameOf(c.tag)}`;
       throw new KryptonError('KRY_MSG_WRONG_TYPE', `${here} must be ${field.type}, not ${c.type}`, {
         field: here,
       });
     }
     const value = c.type === 'Structure' ? c : c.value;
     if (field.multiple) (out[key] as unknown[]).push(value);
-    else if (out[key] !== undefined) throw new KryptonError('KRY_MSG_REPEATED_FIELD', here, { field: here });
-    else out[key] = value;
+    else if (out[key] !== undefined) {
+      const here = `${path}/${nameOf(c.tag)}`;
+      throw new KryptonError('KRY_MSG_REPEATED_FIELD', here, { field: here });
+    } else out[key] = value;
   }
-  for (const [key, field] of Object.entries(spec)) {
-    if (field.required && out[key] === undefined) {
+  for (const [key, field] of required) {
+    if (out[key] === undefined) {
       const here = `${path}/${nameOf(field.tag)}`;
       throw new KryptonError('KRY_MSG_MISSING_FIELD', here, { field: here });
     }

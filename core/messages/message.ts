@@ -72,6 +72,16 @@ const PROTOCOL_VERSION = {
   minor: { tag: Tag.ProtocolVersionMinor, type: 'Integer', required: true },
 } as const;
 
+const REQUEST_MESSAGE = {
+  header: { tag: Tag.RequestHeader, type: 'Structure', required: true },
+  batchItems: { tag: Tag.BatchItem, type: 'Structure', multiple: true },
+} as const;
+
+const RESPONSE_MESSAGE = {
+  header: { tag: Tag.ResponseHeader, type: 'Structure', required: true },
+  batchItems: { tag: Tag.BatchItem, type: 'Structure', multiple: true },
+} as const;
+
 const REQUEST_HEADER = {
   protocolVersion: { tag: Tag.ProtocolVersion, type: 'Structure', required: true },
   maximumResponseSize: { tag: Tag.MaximumResponseSize, type: 'Integer' },
@@ -136,14 +146,7 @@ export function versionOf(v: ProtocolVersion): KmipVersion | undefined {
  */
 export function parseRequestMessage(item: TtlvItem): RequestMessage {
   requireTag(item, Tag.RequestMessage, 'RequestMessage');
-  const m = readFields(
-    item,
-    {
-      header: { tag: Tag.RequestHeader, type: 'Structure', required: true },
-      batchItems: { tag: Tag.BatchItem, type: 'Structure', multiple: true },
-    },
-    'RequestMessage',
-  );
+  const m = readFields(item, REQUEST_MESSAGE, 'RequestMessage');
   const h = readFields(m.header, REQUEST_HEADER, 'RequestMessage/RequestHeader');
   const header: RequestHeader = {
     ...h,
@@ -174,14 +177,7 @@ export function parseRequestMessage(item: TtlvItem): RequestMessage {
 /** Reads a Response Message (client side). */
 export function parseResponseMessage(item: TtlvItem): ResponseMessage {
   requireTag(item, Tag.ResponseMessage, 'ResponseMessage');
-  const m = readFields(
-    item,
-    {
-      header: { tag: Tag.ResponseHeader, type: 'Structure', required: true },
-      batchItems: { tag: Tag.BatchItem, type: 'Structure', multiple: true },
-    },
-    'ResponseMessage',
-  );
+  const m = readFields(item, RESPONSE_MESSAGE, 'ResponseMessage');
   const h = readFields(m.header, RESPONSE_HEADER, 'ResponseMessage/ResponseHeader');
   const header: ResponseHeader = {
     ...h,
