@@ -150,7 +150,10 @@ export async function runConformance(
         const session = await target.open();
         try {
           const before = session.fresh ? predecessorOf(path) : undefined;
-          const setUp = before ? await replayTestCase(session.client, loadTestCase(before)) : undefined;
+          const generated = new Set<string>();
+          const setUp = before
+            ? await replayTestCase(session.client, loadTestCase(before), { generated })
+            : undefined;
           outcome =
             setUp !== undefined && setUp.status !== 'pass'
               ? {
@@ -158,7 +161,10 @@ export async function runConformance(
                   status: 'fail' as const,
                   reason: `set-up by ${setUp.name} failed: ${setUp.reason ?? ''}`,
                 }
-              : { ...(await replayTestCase(session.client, tc, { cleanup: !session.fresh })), file };
+              : {
+                  ...(await replayTestCase(session.client, tc, { cleanup: !session.fresh, generated })),
+                  file,
+                };
         } finally {
           await session.release();
         }

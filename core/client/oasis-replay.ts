@@ -720,6 +720,11 @@ function compareResponse(
 export interface ReplayOptions {
   /** Revoke and Destroy what the file created after it ran (for servers whose state persists). */
   cleanup?: boolean;
+  /**
+   * Identifiers of objects the server generated, shared between a set-up case and the case that
+   * continues it (TL-M-3 reads the key TL-M-2 created): their key material stays variable.
+   */
+  generated?: Set<string>;
 }
 
 /** Replays one test case on a client; the caller gives a fresh server state (or asks for cleanup). */
@@ -731,7 +736,7 @@ export async function replayTestCase(
   const base = { file: tc.path, name: tc.name, family: tc.family, version: tc.version };
   const state: ReplayState = {
     bindings: new Map(),
-    generated: new Set(),
+    generated: options.generated ?? new Set(),
     lastId: undefined,
     randomised: new Set(),
     lastReturned: new Map(),
