@@ -4,82 +4,17 @@
  * Skipped visibly where PyKMIP is absent, never in CI.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { inCI, repoRoot } from '../support/shared.js';
+import { pykmipMissing, runPykmipDriver, startKryptonServe, type KryptonProcess } from './support.js';
 
-const run = promisify(execFile);
-const PYTHON = '/usr/bin/python3';
-
-async function pykmipAvailable(): Promise<string | false> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  try {
-    await run(PYTHON, ['-c', 'import kmip']);
-    return false;
-  } catch {
-    return 'PyKMIP is not installed for /usr/bin/python3 (apt install python3-pykmip)';
-  }
-}
-
-const missing = await pykmipAvailable();
-if (missing && inCI) throw new Error(`PyKMIP interop test needs PyKMIP in CI: ${missing}`);
-
-const compiledRoot = new URL('../../', import.meta.url).pathname; // dist/ or .build/server/
-const driver = join(repoRoot, 'test', 'interop', 'pykmip_discover_query.py');
-let serverProcess: ChildProcess | undefined;
-let stateDir = '';
-let port = 0;
+const missing = await pykmipMissing();
+let server: KryptonProcess | undefined;
 
 before(async () => {
-  if (missing) return;
-  stateDir = mkdtempSync(join(tmpdir(), 'krypton-pykmip-'));
-  serverProcess = spawn(
-    process.execPath,
-    [
-      join(compiledRoot, 'core', 'cli', 'main.js'),
-      'serve',
-      '--profile',
-      'standalone',
-      '--state-dir',
-      stateDir,
-      '--ttlv-port',
-      '0',
-      '--https-port',
-      '0',
-      '--admin-port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`krypton serve did not start:\n${out}`)), 30_000);
-    serverProcess?.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /KMIP TTLV over TLS\s+127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    serverProcess?.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    serverProcess?.once('exit', (code) => reject(new Error(`krypton serve exited with ${code}:\n${out}`)));
-  });
+  if (!missing) server = await startKryptonServe('standalone', 'pykmip');
 });
 
-after(async () => {
-  if (!serverProcess || serverProcess.exitCode !== null) return;
-  const exited = new Promise((resolve) => serverProcess?.once('exit', resolve));
-  serverProcess.kill('SIGTERM');
-  await exited;
-});
+after(() => server?.stop());
 
 const STANDALONE_OPERATIONS_IN_1_2 = [
   'ACTIVATE',
@@ -116,16 +51,7 @@ const STANDALONE_OPERATIONS_IN_1_2 = [
 ];
 
 test('pykmip-client-runs-discover-versions-and-query-over-mutual-tls', { skip: missing }, async () => {
-  const pki = join(stateDir, 'pki');
-  const { stdout } = await run(PYTHON, [
-    driver,
-    '127.0.0.1',
-    String(port),
-    join(pki, 'client.pem'),
-    join(pki, 'client-key.pem'),
-    join(pki, 'ca.pem'),
-  ]);
-  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+  const result = (await runPykmipDriver('pykmip_discover_query.py', server!)) as unknown as {
     discover: { status: string; versions: string[] };
     query: { status: string; operations: string[]; vendor: string | null };
   };
@@ -140,10 +66,6 @@ test('pykmip-client-runs-discover-versions-and-query-over-mutual-tls', { skip: m
 });
 
 test('krypton-serve-stops-on-sigterm', { skip: missing }, async () => {
-  assert.ok(serverProcess);
-  const exited = new Promise<number | null>((resolve) =>
-    serverProcess?.once('exit', (code) => resolve(code)),
-  );
-  serverProcess.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  assert.ok(server);
+  assert.equal(await server.stop(), 0);
 });

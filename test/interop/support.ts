@@ -33,7 +33,8 @@ export interface KryptonProcess {
   readonly stateDir: string;
   /** The development PKI of this server: client.pem, client-key.pem, ca.pem … */
   readonly pki: string;
-  stop(): Promise<void>;
+  /** SIGTERM, wait for the exit, remove the state; resolves to the exit code. Idempotent. */
+  stop(): Promise<number | null>;
 }
 
 const cli = join(new URL('../../', import.meta.url).pathname, 'core', 'cli', 'main.js');
@@ -59,10 +60,17 @@ export async function startKryptonServe(profile: string, prefix: string): Promis
   );
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`krypton serve did not start within 30 s:\n${out}`));
+    }, 30_000);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /KMIP TTLV over TLS\s+127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.once('exit', (code) => reject(new Error(`krypton serve exited with ${code}:\n${out}`)));
@@ -72,12 +80,13 @@ export async function startKryptonServe(profile: string, prefix: string): Promis
     stateDir,
     pki: join(stateDir, 'pki'),
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
       rmSync(stateDir, { recursive: true, force: true });
+      return child.exitCode;
     },
   };
 }
