@@ -47,11 +47,19 @@ async function serve(
   name: string,
   profile: string,
   nodeArgs: string[] = [],
+  serveArgs: string[] = [],
 ): Promise<{ process: ServerProcess; port: number }> {
   const proc = await startServerProcess({
     name,
     command: process.execPath,
-    args: [...nodeArgs, join(compiledRoot, 'core', 'cli', 'main.js'), 'serve', '--profile', profile],
+    args: [
+      ...nodeArgs,
+      join(compiledRoot, 'core', 'cli', 'main.js'),
+      'serve',
+      '--profile',
+      profile,
+      ...serveArgs,
+    ],
     readyPattern: /KMIP TTLV over TLS\s+127\.0\.0\.1:(\d+)/,
     timeoutMs: 60_000,
   });
@@ -74,6 +82,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '2' },
       out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
       'profile-server': { type: 'string' },
+      'gateway-workers': { type: 'string', default: '1' },
     },
   });
   const durationMs = Number(values.duration) * 1000;
@@ -91,6 +100,7 @@ async function main(): Promise<number> {
       'gateway',
       writeGatewayProfile(dir, pki, core.port, { ports: { ttlv: 0, https: 0, admin: 0 }, logLevel: 'warn' }),
       values['profile-server'] ? ['--cpu-prof', '--cpu-prof-dir', values['profile-server']] : [],
+      ['--set', `workers=${Number(values['gateway-workers'])}`],
     );
     running.push(gateway.process);
     const tls: TlsMaterial = {

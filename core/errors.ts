@@ -125,6 +125,7 @@ export const ERRORS = define({
   KRY_CFG_UNREADABLE: { reason: 'GeneralFailure', message: 'profile is not valid JSON' },
   KRY_CFG_INVALID: { reason: 'GeneralFailure', message: 'profile is invalid' },
   KRY_CFG_PLUGIN_LOAD: { reason: 'GeneralFailure', message: 'plugin could not be loaded' },
+  KRY_WORKER_FAILED: { reason: 'GeneralFailure', message: 'a worker process did not start' },
   // --- Identity and authorization (core/auth) ----------------------------------------------------
   KRY_AUTH_NO_IDENTITY: {
     reason: 'AuthenticationNotSuccessful',

@@ -129,6 +129,11 @@ export interface ProfileConfig {
   phases: number[];
   plugins: PluginReference[];
   stateDir: string;
+  /**
+   * Processes serving this profile on shared ports (core/server/cluster.ts) [1]. More than one
+   * needs PostgreSQL for a core store; each worker writes its own audit file.
+   */
+  workers: number;
   listeners: {
     ttlv: ListenerConfig;
     https: HttpsListenerConfig;
@@ -197,6 +202,7 @@ export const profileSchema = {
       },
     },
     stateDir: { type: 'string', minLength: 1, default: './.krypton' },
+    workers: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
     listeners: {
       type: 'object',
       additionalProperties: false,

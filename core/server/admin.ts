@@ -5,10 +5,14 @@
  */
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import type { ServerMetrics } from './metrics.js';
+/** Where `/metrics` comes from: a prom-client registry, or the sum over a cluster's workers. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface AdminAppOptions {
-  metrics: ServerMetrics;
+  metrics: MetricsSource;
   isReady(): boolean;
 }
 
@@ -26,9 +30,7 @@ export function createAdminApp(opts: AdminAppOptions): FastifyInstance {
       : reply.code(503).send({ status: 'not ready' }),
   );
   app.get('/metrics', async (_req, reply) =>
-    reply
-      .header('content-type', opts.metrics.registry.contentType)
-      .send(await opts.metrics.registry.metrics()),
+    reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.metrics()),
   );
   return app as unknown as FastifyInstance;
 }

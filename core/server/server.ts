@@ -17,6 +17,7 @@ import { createCredentialVerifier } from '../auth/credentials.js';
 import { assertedIdentity } from '../auth/asserted-identity.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { AuditHook } from '../dispatch/dispatcher.js';
+import type { AsyncOperationOptions } from '../dispatch/pending.js';
 import { OperationRegistry } from '../dispatch/registry.js';
 import type { RequestServices } from '../dispatch/operation.js';
 import { createAdminApp } from './admin.js';
@@ -37,6 +38,8 @@ export interface StartServerOptions {
   /** Services for the request context (store, keys, delegate …) supplied by later layers. */
   services?: RequestServices;
   audit?: AuditHook;
+  /** Asynchronous execution (Poll/Cancel table); `{ maxPending: 0 }` runs every item synchronously. */
+  asynchronous?: AsyncOperationOptions;
 }
 
 export interface RunningServer {
@@ -139,6 +142,7 @@ export async function startServer(
     verifier,
     credentialsRequired: config.auth.credentials.required,
     audit: auditService.hook,
+    ...(opts.asynchronous && { asynchronous: opts.asynchronous }),
     assertion: (credential, peer) => assertedIdentity(credential, peer, config.auth),
     observe: (operation, status, seconds) => {
       metrics.operations.inc({ operation, status });
@@ -188,7 +192,7 @@ export async function startServer(
       addresses.https = app.server.address() as AddressInfo;
     }
     if (config.listeners.admin.enabled) {
-      admin = createAdminApp({ metrics, isReady: () => ready });
+      admin = createAdminApp({ metrics: metrics.registry, isReady: () => ready });
       await admin.listen({ host: config.listeners.admin.host, port: config.listeners.admin.port });
       addresses.admin = admin.server.address() as AddressInfo;
     }

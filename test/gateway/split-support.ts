@@ -40,6 +40,8 @@ export interface SplitOptions {
   /** Where the gateway connects instead of the core (a wire tap in front of it). */
   readonly via?: (corePort: number, pki: DevPkiFiles) => Promise<number>;
   readonly logLevel?: string;
+  /** Top-level settings merged into the gateway's profile (e.g. `workers`). */
+  readonly gateway?: Record<string, unknown>;
 }
 
 export interface Split {
@@ -68,7 +70,9 @@ export async function startSplit(opts: SplitOptions = {}): Promise<Split> {
   const gatewayProfile = writeGatewayProfile(dir, pki, target, {
     ports: { ttlv: 0, https: 0, admin: 0 },
     logLevel,
-    ...(opts.upstream && { patch: { upstream: opts.upstream } }),
+    ...((opts.upstream || opts.gateway) && {
+      patch: { ...opts.gateway, ...(opts.upstream && { upstream: opts.upstream }) },
+    }),
   });
   let gateway: Running;
   try {

@@ -45,33 +45,43 @@ export const command: CliCommand = {
       process.stderr.write(USAGE);
       return 2;
     }
-    let path: string;
-    if (file !== undefined) path = resolve(file);
+    let paths: string[];
+    if (file !== undefined) paths = [resolve(file)];
     else {
       const { loadProfile } = await import('../../config/load.js');
+      const { workerProfile } = await import('../../server/cluster.js');
       const stateDir = parsed.values['state-dir'];
       const config = loadProfile(parsed.values.profile as string, {
         ...(stateDir !== undefined && {
           overrides: [{ path: 'stateDir', value: stateDir, origin: '--state-dir' }],
         }),
       });
-      path = resolve(config.stateDir, config.audit.path);
+      // With `workers` > 1 every worker keeps its own chain.
+      paths =
+        config.workers > 1
+          ? Array.from({ length: config.workers }, (_, i) =>
+              resolve(config.stateDir, workerProfile(config, i + 1).audit.path),
+            )
+          : [resolve(config.stateDir, config.audit.path)];
     }
     const { verifyAuditLog } = await import('../../audit/verify.js');
-    try {
-      const result = await verifyAuditLog(path);
-      if (result.ok) {
-        process.stdout.write(`${path}: ${result.records} records, chain intact, head ${result.head}\n`);
-        return 0;
+    let status = 0;
+    for (const path of paths) {
+      try {
+        const result = await verifyAuditLog(path);
+        if (result.ok) {
+          process.stdout.write(`${path}: ${result.records} records, chain intact, head ${result.head}\n`);
+          continue;
+        }
+        process.stdout.write(
+          `${path}: chain broken at record ${result.line} (${result.problem}); ${result.records} records before it are intact\n`,
+        );
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        process.stderr.write(`krypton audit: ${path}: ${code ?? (err as Error).message}\n`);
       }
-      process.stdout.write(
-        `${path}: chain broken at record ${result.line} (${result.problem}); ${result.records} records before it are intact\n`,
-      );
-      return 1;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      process.stderr.write(`krypton audit: ${path}: ${code ?? (err as Error).message}\n`);
-      return 1;
+      status = 1;
     }
+    return status;
   },
 };

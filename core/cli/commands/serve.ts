@@ -6,7 +6,10 @@
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../main.js';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import type { Override } from '../../config/load.js';
+import type { ProfileConfig } from '../../config/schema.js';
 
 const USAGE = `usage: krypton serve [--profile <name|path>] [--set <setting>=<value>]... [options]
 
@@ -74,6 +77,8 @@ export const command: CliCommand = {
 
     const { loadProfile } = await import('../../config/load.js');
     const config = loadProfile(values.profile ?? 'standalone', { overrides });
+    const cluster = await import('../../server/cluster.js');
+    cluster.checkWorkers(config);
     const pkiDir = join(config.stateDir, 'pki');
     const devPki = [config.tls.cert, config.tls.key, config.tls.ca].every((p) => p.startsWith(pkiDir));
     if (devPki) {
@@ -83,54 +88,104 @@ export const command: CliCommand = {
         process.stdout.write(`created a development PKI in ${pkiDir} (not for production)\n`);
       }
     }
+    const worker = cluster.workerIndex();
+    if (worker !== undefined) return serveAsWorker(config, worker);
+    if (config.workers > 1) return serveAsPrimary(config, devPki, pkiDir);
     const { startServer } = await import('../../server/server.js');
     const server = await startServer(config);
-    const rel = (p: string) => relative(process.cwd(), p) || p;
-    const { ttlv, https, admin } = server.addresses;
-    const lines = [
-      `Krypton ${config.name} (${config.role}) is running; operations: ${server.registry
-        .descriptors()
-        .map((d) => d.name)
-        .join(', ')}`,
-      ...(ttlv ? [`  KMIP TTLV over TLS  ${ttlv.address}:${ttlv.port}`] : []),
-      ...(https
-        ? [`  KMIP over HTTPS     https://${https.address}:${https.port}/kmip  (TTLV, JSON, XML)`]
-        : []),
-      ...(admin
-        ? [`  admin               http://${admin.address}:${admin.port}/healthz /readyz /metrics`]
-        : []),
-      `Connect with mutual TLS: CA ${rel(config.tls.ca)}${
-        devPki
-          ? `, client certificate ${rel(join(pkiDir, 'client.pem'))} and key ${rel(join(pkiDir, 'client-key.pem'))}`
-          : ''
-      }`,
-      ...(devPki && https
-        ? [
-            `  e.g. curl --cacert ${rel(config.tls.ca)} --cert ${rel(join(pkiDir, 'client.pem'))} --key ${rel(
-              join(pkiDir, 'client-key.pem'),
-            )} -H 'content-type: application/json' --data-binary @request.json https://localhost:${https.port}/kmip`,
-          ]
-        : []),
-      `More client certificates: krypton init ${rel(pkiDir)} --client NAME`,
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
-
-    return new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) return;
-        stopping = true;
-        server.log.info({ signal }, 'signal received');
-        server.close().then(
-          () => resolve(0),
-          (err: unknown) => {
-            server.log.error({ err }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+    printBanner(config, devPki, pkiDir, {
+      addresses: server.addresses,
+      operations: server.registry.descriptors().map((d) => d.name),
     });
+    return untilSignal(server.log, () => server.close());
   },
 };
+
+interface Serving {
+  readonly addresses: { ttlv?: AddressInfo; https?: AddressInfo; admin?: AddressInfo };
+  readonly operations: readonly string[];
+  readonly workers?: number;
+}
+
+function printBanner(config: ProfileConfig, devPki: boolean, pkiDir: string, serving: Serving): void {
+  const rel = (p: string) => relative(process.cwd(), p) || p;
+  const { ttlv, https, admin } = serving.addresses;
+  const lines = [
+    `Krypton ${config.name} (${config.role}) is running${
+      serving.workers ? ` in ${serving.workers} worker processes` : ''
+    }; operations: ${serving.operations.join(', ')}`,
+    ...(ttlv ? [`  KMIP TTLV over TLS  ${ttlv.address}:${ttlv.port}`] : []),
+    ...(https
+      ? [`  KMIP over HTTPS     https://${https.address}:${https.port}/kmip  (TTLV, JSON, XML)`]
+      : []),
+    ...(admin
+      ? [`  admin               http://${admin.address}:${admin.port}/healthz /readyz /metrics`]
+      : []),
+    `Connect with mutual TLS: CA ${rel(config.tls.ca)}${
+      devPki
+        ? `, client certificate ${rel(join(pkiDir, 'client.pem'))} and key ${rel(join(pkiDir, 'client-key.pem'))}`
+        : ''
+    }`,
+    ...(devPki && https
+      ? [
+          `  e.g. curl --cacert ${rel(config.tls.ca)} --cert ${rel(join(pkiDir, 'client.pem'))} --key ${rel(
+            join(pkiDir, 'client-key.pem'),
+          )} -H 'content-type: application/json' --data-binary @request.json https://localhost:${https.port}/kmip`,
+        ]
+      : []),
+    `More client certificates: krypton init ${rel(pkiDir)} --client NAME`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Resolves with the exit code once SIGTERM or SIGINT has stopped the server. */
+function untilSignal(log: Logger, close: () => Promise<void>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'signal received');
+      close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    // `on`, not `once`: a worker gets the signal from its process group and from the primary.
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** `workers` > 1, the primary: starts the workers, serves the admin listener, prints the banner. */
+async function serveAsPrimary(config: ProfileConfig, devPki: boolean, pkiDir: string): Promise<number> {
+  const { createLogger } = await import('../../server/logger.js');
+  const { startCluster } = await import('../../server/cluster.js');
+  const log = createLogger(config.logging).child({ process: 'primary' });
+  const running = await startCluster(config, log);
+  printBanner(config, devPki, pkiDir, { ...running, workers: config.workers });
+  return untilSignal(log, () => running.close());
+}
+
+/** `workers` > 1, worker N: the profile as a worker serves it (own audit file, no admin listener, no async table). */
+async function serveAsWorker(config: ProfileConfig, index: number): Promise<number> {
+  const { startServer } = await import('../../server/server.js');
+  const { reportWorkerReady, workerProfile } = await import('../../server/cluster.js');
+  const server = await startServer(workerProfile(config, index), { asynchronous: { maxPending: 0 } });
+  reportWorkerReady(
+    server.metrics.registry,
+    {
+      ...(server.addresses.ttlv && { ttlv: server.addresses.ttlv }),
+      ...(server.addresses.https && { https: server.addresses.https }),
+    },
+    server.registry.descriptors().map((d) => d.name),
+  );
+  // A worker whose primary is gone stops too.
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  const code = await untilSignal(server.log.child({ worker: index }), () => server.close());
+  process.disconnect?.(); // the IPC channel would keep the stopped worker alive
+  return code;
+}

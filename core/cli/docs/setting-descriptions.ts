@@ -14,6 +14,8 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fre
   'plugins[].options': "Options handed to the plugin's `kryptonPlugin` fastify registration.",
   stateDir:
     'Folder holding the development PKI, the SQLite file, the software HSM and the audit log; relative to the working directory.',
+  workers:
+    'Processes serving this profile on shared ports (node:cluster); the primary serves the admin listener and restarts a worker that dies. More than one needs PostgreSQL for a core store; each worker writes its own audit file `<audit.path>` → `<name>.w<N><ext>`; asynchronous operations run synchronously.',
   listeners: 'The three listeners: KMIP TTLV over TLS, KMIP over HTTPS, and the admin endpoints.',
   'listeners.ttlv': 'KMIP TTLV over mutual TLS (KMIP 1.4 §10, 2.1 §14).',
   'listeners.ttlv.enabled': 'Open the TTLV listener.',
