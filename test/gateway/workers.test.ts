@@ -98,6 +98,20 @@ describe('gateway with workers: 2', () => {
       });
       assert.deepEqual(Buffer.from(back.data!), dek);
     }
+    // An L4 created through one worker is served by every worker (one vault).
+    const l4 = (
+      await clients[0]!.create({
+        attributes: {
+          CryptographicAlgorithm: 'AES',
+          CryptographicLength: 256,
+          'x-krypton-wrapping-key': l3,
+          ActivationDate: new Date(),
+        },
+      })
+    ).uniqueIdentifier;
+    const material = (await clients[0]!.get(l4)).keyMaterial;
+    assert.equal(material?.length, 32);
+    for (const c of clients) assert.deepEqual((await c.get(l4)).keyMaterial, material);
     const audit = join(split.dir, 'gateway', 'audit');
     const w1 = join(audit, 'audit.w1.jsonl');
     const w2 = join(audit, 'audit.w2.jsonl');
