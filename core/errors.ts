@@ -221,6 +221,10 @@ export const ERRORS = define({
     message: 'the Cryptographic Usage Mask does not permit this operation',
   },
   KRY_OP_KEY_FORMAT: { reason: 'KeyFormatTypeNotSupported', message: 'key format type not supported' },
+  KRY_OP_ENCODING_OPTION: {
+    reason: 'EncodingOptionError',
+    message: 'the Encoding Option does not fit the wrapped Key Value',
+  },
   KRY_OP_DESTROYED: {
     reason: 'WrongKeyLifecycleState',
     message: 'the object is destroyed: its key material is gone',

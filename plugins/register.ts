@@ -10,12 +10,22 @@
  *   Ed25519) and Certificate (X.509): not secret, kept in `publicMaterial`. An RSA public key is
  *   also how a gateway registers its transport key (wrapped Get of L3 keys).
  *
+ * - Symmetric Key, Secret Data and Private Key registered wrapped (a Key Block with Key Wrapping
+ *   Data, Wrapping Method Encrypt): unwrapped in memory with the key the Encryption Key
+ *   Information names — an AES key of the tenant (NIST key wrap, key wrap with padding) or an RSA
+ *   key pair (OAEP) — then checked and stored exactly as if registered in plaintext, with a
+ *   Wrapping Key Link to that key (KMIP 2.1 §6.1.43); core/services/wrapped-key-block.ts.
+ * - Key Value attributes (1.x Attribute items, 2.x Attributes), in the clear or wrapped with the
+ *   key material, count as request attributes (KMIP 1.4 §2.1.4, 2.1 §3.2).
+ *
  * Failure cases: level L4 → Permission Denied (the core stores no L4); level L2 → Feature Not
  * Supported (tenant keys are generated inside the core); a level on an object outside the
- * hierarchy → Invalid Field; unknown or unsupported Object Type → Invalid Field; a wrapped Key
- * Block (Key Wrapping Data) → Feature Not Supported; a Key Format Type that does not fit the
- * object → Key Format Type Not Supported; malformed key material, a length or algorithm that does
- * not match it → Invalid Field; Certificate Type other than X.509 → Feature Not Supported.
+ * hierarchy → Invalid Field; unknown or unsupported Object Type → Invalid Field; a wrapped Public
+ * Key → Feature Not Supported; a wrapped Key Block the server cannot unwrap → see
+ * wrapped-key-block.ts (the wrapping key missing or another tenant's → Object Not Found); a Key
+ * Format Type that does not fit the object → Key Format Type Not Supported; malformed key
+ * material, a length or algorithm that does not match it → Invalid Field; Certificate Type other
+ * than X.509 → Feature Not Supported.
  */
 import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
 import { defineOperation } from '../core/dispatch/operation.js';
@@ -24,7 +34,7 @@ import { KryptonError } from '../core/errors.js';
 import { CertificateType, CryptographicUsageMask, KeyFormatType, Tag } from '../core/spec/index.js';
 import { child, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
-import { readAttributeStructure, type KmipAttribute } from '../core/attributes/index.js';
+import { readAttributes, readAttributeStructure, type KmipAttribute } from '../core/attributes/index.js';
 import { importPrivateKey, importPublicKey, isEcAlgorithm, keyProfile } from '../core/crypto/key-formats.js';
 import { isHmacAlgorithm } from '../core/crypto/mac.js';
 import {
@@ -34,6 +44,11 @@ import {
   publicKeyObject,
 } from '../core/services/asymmetric-objects.js';
 import { sealSecret } from '../core/services/sealed-material.js';
+import {
+  keyWrappingOf,
+  unwrapWithHeldKey,
+  withUnwrappedKeyBlock,
+} from '../core/services/wrapped-key-block.js';
 import { CORE_SERVICES_PLUGIN, requestedLevel } from '../core/services/index.js';
 import {
   AES,
@@ -54,21 +69,25 @@ import {
   Usage,
   versioned,
 } from '../core/services/objects.js';
-import { ObjectType, State, type ManagedObject } from '../storage-adapters/index.js';
+import {
+  LinkType,
+  ObjectType,
+  State,
+  type ManagedObject,
+  type NewManagedObject,
+} from '../storage-adapters/index.js';
 
 interface KeyBlockParts {
   readonly format: number;
   readonly material: TtlvItem | undefined;
   readonly algorithm: number | undefined;
   readonly length: number | undefined;
-  readonly attributes: TtlvItem[];
+  readonly attributes: KmipAttribute[];
+  /** The key the block was registered wrapped under (its Wrapping Key Link), if it was. */
+  readonly wrappedUnder: string | undefined;
 }
 
-function keyBlockOf(object: TtlvItem | undefined, what: string): KeyBlockParts {
-  const block = child(object, Tag.KeyBlock);
-  if (block === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', `${what}/Key Block`);
-  if (child(block, Tag.KeyWrappingData) !== undefined)
-    throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'registering wrapped key material');
+function partsOf(block: TtlvItem, wrappedUnder: string | undefined): KeyBlockParts {
   const format = enumChild(block, Tag.KeyFormatType, 'Key Format Type');
   if (format === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Key Format Type');
   const value = child(block, Tag.KeyValue);
@@ -78,7 +97,56 @@ function keyBlockOf(object: TtlvItem | undefined, what: string): KeyBlockParts {
     material: child(value, Tag.KeyMaterial),
     algorithm: enumChild(block, Tag.CryptographicAlgorithm, 'Cryptographic Algorithm'),
     length: integerChild(block, Tag.CryptographicLength, 'Cryptographic Length'),
-    attributes: value.value.filter((c) => c.tag === Tag.Attribute),
+    attributes: [
+      ...value.value.filter((c) => c.tag === Tag.Attribute).map((a) => readAttributeStructure(a)),
+      ...readAttributes(child(value, Tag.Attributes), 'Key Value/Attributes'),
+    ],
+    wrappedUnder,
+  };
+}
+
+/**
+ * Runs `register` with the parts of the object's Key Block: as sent, or unwrapped (in memory,
+ * zeroed when `register` settles) when the block carries Key Wrapping Data.
+ */
+async function withKeyBlock(
+  ctx: RequestContext,
+  object: TtlvItem | undefined,
+  what: string,
+  register: (parts: KeyBlockParts) => Promise<ManagedObject>,
+): Promise<ManagedObject> {
+  const block = child(object, Tag.KeyBlock);
+  if (block?.type !== 'Structure') throw new KryptonError('KRY_OP_MISSING_DATA', `${what}/Key Block`);
+  const wrapping = keyWrappingOf(block);
+  if (wrapping === undefined) return register(partsOf(block, undefined));
+  return withUnwrappedKeyBlock(
+    block,
+    wrapping,
+    (w) => unwrapWithHeldKey(ctx, w),
+    (plain) => register(partsOf(plain, wrapping.keyId)),
+  );
+}
+
+type Register = (ctx: RequestContext, body: StructureItem) => Promise<ManagedObject>;
+
+/** Register of an object that is a Key Block (`tag`), possibly wrapped: see withKeyBlock. */
+function fromKeyBlock(
+  tag: number,
+  what: string,
+  register: (ctx: RequestContext, body: StructureItem, parts: KeyBlockParts) => Promise<ManagedObject>,
+): Register {
+  return (ctx, body) => withKeyBlock(ctx, child(body, tag), what, (parts) => register(ctx, body, parts));
+}
+
+/** KMIP 2.1 §6.1.43: an object registered wrapped links to the key it was wrapped with. */
+function withWrappingKeyLink(object: NewManagedObject, parts: KeyBlockParts): NewManagedObject {
+  if (parts.wrappedUnder === undefined) return object;
+  return {
+    ...object,
+    links: [
+      ...(object.links ?? []),
+      { linkType: LinkType.WrappingKeyLink, linkedObjectId: parts.wrappedUnder },
+    ],
   };
 }
 
@@ -96,7 +164,7 @@ function symmetricKeyBytes(parts: KeyBlockParts): Uint8Array {
 
 /** Request attributes plus 1.x Attribute items inside the Key Value (KMIP 1.4 §2.1.4). */
 function attributesOf(body: StructureItem, parts: KeyBlockParts | undefined): KmipAttribute[] {
-  return [...requestAttributes(body), ...(parts?.attributes ?? []).map((a) => readAttributeStructure(a))];
+  return [...requestAttributes(body), ...(parts?.attributes ?? [])];
 }
 
 /** Objects outside the L2/L3 hierarchy carry no key level. */
@@ -118,8 +186,11 @@ function activationDates(fields: NewKeyFields, state: State): NewKeyFields['date
     : fields.dates;
 }
 
-async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
-  const parts = keyBlockOf(child(body, Tag.SymmetricKey), 'Symmetric Key');
+async function registerSymmetricKey(
+  ctx: RequestContext,
+  body: StructureItem,
+  parts: KeyBlockParts,
+): Promise<ManagedObject> {
   const attrs = attributesOf(body, parts);
   const level = requestedLevel(attrs);
   if (level === 'L4') throw new KryptonError('KRY_OP_L4_AT_CORE');
@@ -130,7 +201,7 @@ async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): P
   const algorithm = fields.cryptographicAlgorithm ?? parts.algorithm;
   const length = fields.cryptographicLength ?? parts.length ?? key.length * 8;
   if (level === 'L3' || (algorithm === AES && AES_LENGTHS.has(length)))
-    return registerL3(ctx, key, fields, algorithm, length);
+    return registerL3(ctx, key, fields, algorithm, length, parts);
   // Not an AES KEK (an HMAC key, …): sealed under the L2, outside the hierarchy.
   if (algorithm === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Cryptographic Algorithm');
   if (length !== key.length * 8)
@@ -142,17 +213,23 @@ async function registerSymmetricKey(ctx: RequestContext, body: StructureItem): P
   const state = initialState(fields.dates, new Date());
   const id = randomUUID();
   const keyMaterial = await sealSecret(ctx, id, key, { [FORMAT_METADATA]: parts.format });
-  return servicesOf(ctx).store.create(ctx.tenant, {
-    id,
-    objectType: ObjectType.SymmetricKey,
-    owner: ctx.identity.principal,
-    state,
-    cryptographicAlgorithm: algorithm,
-    cryptographicLength: length,
-    dates: activationDates(fields, state),
-    attributes: [...fields.attributes, digestOf(key, KeyFormatType.Raw)],
-    keyMaterial,
-  });
+  return servicesOf(ctx).store.create(
+    ctx.tenant,
+    withWrappingKeyLink(
+      {
+        id,
+        objectType: ObjectType.SymmetricKey,
+        owner: ctx.identity.principal,
+        state,
+        cryptographicAlgorithm: algorithm,
+        cryptographicLength: length,
+        dates: activationDates(fields, state),
+        attributes: [...fields.attributes, digestOf(key, KeyFormatType.Raw)],
+        keyMaterial,
+      },
+      parts,
+    ),
+  );
 }
 
 async function registerL3(
@@ -161,6 +238,7 @@ async function registerL3(
   fields: NewKeyFields,
   algorithm: number | undefined,
   length: number,
+  parts: KeyBlockParts,
 ): Promise<ManagedObject> {
   checkAesLength(algorithm, length, key.length);
   withDefaultUsage(fields, Usage.Encrypt | Usage.Decrypt);
@@ -171,7 +249,7 @@ async function registerL3(
     { ...fields, cryptographicAlgorithm: algorithm, cryptographicLength: length },
     state,
   );
-  return servicesOf(ctx).store.create(ctx.tenant, object);
+  return servicesOf(ctx).store.create(ctx.tenant, withWrappingKeyLink(object, parts));
 }
 
 /** The Key Block's algorithm and length, if given, must describe the key (KMIP 2.1 §2.1.3). */
@@ -194,7 +272,11 @@ function materialBytes(material: TtlvItem | undefined): Uint8Array | undefined {
 }
 
 async function registerPublicKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
-  const parts = keyBlockOf(child(body, Tag.PublicKey), 'Public Key');
+  const block = child(child(body, Tag.PublicKey), Tag.KeyBlock);
+  if (block === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Public Key/Key Block');
+  if (child(block, Tag.KeyWrappingData) !== undefined)
+    throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'a Public Key is registered unwrapped');
+  const parts = partsOf(block, undefined);
   const attrs = attributesOf(body, parts);
   refuseLevel(attrs, 'public keys');
   const fields = newKeyFields(attrs);
@@ -225,8 +307,11 @@ async function registerPublicKey(ctx: RequestContext, body: StructureItem): Prom
   );
 }
 
-async function registerPrivateKey(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
-  const parts = keyBlockOf(child(body, Tag.PrivateKey), 'Private Key');
+async function registerPrivateKey(
+  ctx: RequestContext,
+  body: StructureItem,
+  parts: KeyBlockParts,
+): Promise<ManagedObject> {
   const attrs = attributesOf(body, parts);
   refuseLevel(attrs, 'private keys');
   const fields = newKeyFields(attrs);
@@ -246,7 +331,7 @@ async function registerPrivateKey(ctx: RequestContext, body: StructureItem): Pro
     state,
     { format: parts.format, ...(bytes !== undefined && { digest: bytes }) },
   );
-  return servicesOf(ctx).store.create(ctx.tenant, object);
+  return servicesOf(ctx).store.create(ctx.tenant, withWrappingKeyLink(object, parts));
 }
 
 async function registerCertificate(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
@@ -285,7 +370,17 @@ async function registerSecretData(ctx: RequestContext, body: StructureItem): Pro
   const secret = child(body, Tag.SecretData);
   const secretType = enumChild(secret, Tag.SecretDataType, 'Secret Data Type');
   if (secretType === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Secret Data Type');
-  const parts = keyBlockOf(secret, 'Secret Data');
+  return withKeyBlock(ctx, secret, 'Secret Data', (parts) =>
+    registerSecretParts(ctx, body, secretType, parts),
+  );
+}
+
+async function registerSecretParts(
+  ctx: RequestContext,
+  body: StructureItem,
+  secretType: number,
+  parts: KeyBlockParts,
+): Promise<ManagedObject> {
   if (parts.format !== KeyFormatType.Opaque && parts.format !== KeyFormatType.Raw)
     throw new KryptonError('KRY_OP_KEY_FORMAT');
   const bytes = materialBytes(parts.material);
@@ -300,19 +395,25 @@ async function registerSecretData(ctx: RequestContext, body: StructureItem): Pro
     [FORMAT_METADATA]: parts.format,
     secretDataType: secretType,
   });
-  return servicesOf(ctx).store.create(ctx.tenant, {
-    id,
-    objectType: ObjectType.SecretData,
-    owner: ctx.identity.principal,
-    state,
-    ...(fields.cryptographicAlgorithm !== undefined && {
-      cryptographicAlgorithm: fields.cryptographicAlgorithm,
-    }),
-    ...(fields.cryptographicLength !== undefined && { cryptographicLength: fields.cryptographicLength }),
-    dates: activationDates(fields, state),
-    attributes: [...fields.attributes, digestOf(bytes, parts.format)],
-    keyMaterial,
-  });
+  return servicesOf(ctx).store.create(
+    ctx.tenant,
+    withWrappingKeyLink(
+      {
+        id,
+        objectType: ObjectType.SecretData,
+        owner: ctx.identity.principal,
+        state,
+        ...(fields.cryptographicAlgorithm !== undefined && {
+          cryptographicAlgorithm: fields.cryptographicAlgorithm,
+        }),
+        ...(fields.cryptographicLength !== undefined && { cryptographicLength: fields.cryptographicLength }),
+        dates: activationDates(fields, state),
+        attributes: [...fields.attributes, digestOf(bytes, parts.format)],
+        keyMaterial,
+      },
+      parts,
+    ),
+  );
 }
 
 async function registerOpaqueObject(ctx: RequestContext, body: StructureItem): Promise<ManagedObject> {
@@ -340,12 +441,10 @@ async function registerOpaqueObject(ctx: RequestContext, body: StructureItem): P
   });
 }
 
-const REGISTER: Readonly<
-  Partial<Record<number, (ctx: RequestContext, body: StructureItem) => Promise<ManagedObject>>>
-> = Object.freeze({
-  [ObjectType.SymmetricKey]: registerSymmetricKey,
+const REGISTER: Readonly<Partial<Record<number, Register>>> = Object.freeze({
+  [ObjectType.SymmetricKey]: fromKeyBlock(Tag.SymmetricKey, 'Symmetric Key', registerSymmetricKey),
   [ObjectType.PublicKey]: registerPublicKey,
-  [ObjectType.PrivateKey]: registerPrivateKey,
+  [ObjectType.PrivateKey]: fromKeyBlock(Tag.PrivateKey, 'Private Key', registerPrivateKey),
   [ObjectType.Certificate]: registerCertificate,
   [ObjectType.SecretData]: registerSecretData,
   [ObjectType.OpaqueObject]: registerOpaqueObject,

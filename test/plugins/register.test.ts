@@ -375,12 +375,13 @@ function suite(adapter: Adapter, skip: string | false): void {
         ).reasonName,
         'InvalidField',
       );
-      // Wrapped key blocks are not taken; Secret Data without its type is Missing Data.
+      // Wrapped key blocks are taken with Wrapping Method Encrypt only (MAC/sign here); Secret Data
+      // without its type is Missing Data.
       const wrappedBlock = structure(Tag.PrivateKey, [
         structure(Tag.KeyBlock, [
           enumeration(Tag.KeyFormatType, KeyFormatType.PKCS_8),
           byteString(Tag.KeyValue, randomBytes(48)),
-          structure(Tag.KeyWrappingData, [enumeration(Tag.WrappingMethod, 1)]),
+          structure(Tag.KeyWrappingData, [enumeration(Tag.WrappingMethod, 2)]),
         ]),
       ]);
       assert.equal((await reg('2.1', ObjectType.PrivateKey, wrappedBlock)).reasonName, 'FeatureNotSupported');
