@@ -95,6 +95,16 @@ function canonical(item: Encoded): unknown {
  * canonical tagged form behind a \u0001 prefix that no text key starts with.
  */
 export function attributeValueKey(name: string, value: AttributeValue): string {
+  return valueKey(name, value, undefined);
+}
+
+/** The stored form and the equality key of one value, encoding it once. */
+export function encodeAttribute(name: string, value: AttributeValue): { json: string; key: string } {
+  const encoded = encode(value, 0);
+  return { json: JSON.stringify(encoded), key: valueKey(name, value, encoded) };
+}
+
+function valueKey(name: string, value: AttributeValue, encoded: Encoded | undefined): string {
   let key: string;
   let kind: 's' | 't' = 's';
   if (typeof value === 'string') {
@@ -109,7 +119,7 @@ export function attributeValueKey(name: string, value: AttributeValue): string {
     key = (value as AttributeStructure).NameValue as string;
   } else {
     kind = 't';
-    key = '\u0001' + JSON.stringify(canonical(encode(value, 0)));
+    key = '\u0001' + JSON.stringify(canonical(encoded ?? encode(value, 0)));
   }
   // Hashed keys (\u0002…) cover long values, NUL (not storable in PostgreSQL text) and text
   // that would imitate a tagged or hashed key; the kind keeps text and tagged hashes apart.

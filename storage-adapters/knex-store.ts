@@ -9,7 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { KryptonError } from '../core/errors.js';
-import { attributeValueKey, decodeAttributeValue, encodeAttributeValue } from './attribute-codec.js';
+import {
+  attributeValueKey,
+  decodeAttributeValue,
+  encodeAttribute,
+  encodeAttributeValue,
+} from './attribute-codec.js';
 import { DATE_COLUMNS, TABLES } from './migrations.js';
 import { postgresRowWriter, sqliteRowWriter, type RowWriter, type SyncTransaction } from './row-writers.js';
 import {
@@ -45,13 +50,26 @@ export type StoreDialect = 'sqlite' | 'postgres';
 export interface StoreTuning {
   /** Server cap on Locate results, whatever Maximum Items asks [1000]. */
   readonly maxLocateItems?: number;
-  /** Identifier generator [crypto.randomUUID]. */
+  /** Identifier generator [timeOrderedUuid: UUID version 7]. */
   readonly generateId?: () => string;
   /** Clock, for tests [() => new Date()]. */
   readonly now?: () => Date;
 }
 
 const DEFAULT_MAX_LOCATE_ITEMS = 1000;
+
+/**
+ * A UUID version 7 (RFC 9562 §5.7): the creation time in milliseconds, then 74 random bits.
+ * Identifiers created together sort together, so the identifier indexes (the object's, and the
+ * attribute rows' keyed by it) grow at their right edge: a commit writes a few index pages
+ * instead of one page per new identifier scattered over the whole B-tree, as random (v4)
+ * identifiers did. The random bits come from randomUUID's v4 (122 random bits, buffered).
+ */
+export function timeOrderedUuid(): string {
+  const random = randomUUID();
+  const ms = Date.now().toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
+}
 
 const quiet = (): void => {};
 export const SILENT_LOG = Object.freeze({ warn: quiet, error: quiet, deprecate: quiet, debug: quiet });
@@ -218,7 +236,7 @@ export class KnexStore implements Store {
     this.adapter = adapter;
     this.#maxLocateItems = tuning.maxLocateItems ?? DEFAULT_MAX_LOCATE_ITEMS;
     checkInt(this.#maxLocateItems, 'maxLocateItems', 1);
-    this.#generateId = tuning.generateId ?? randomUUID;
+    this.#generateId = tuning.generateId ?? timeOrderedUuid;
     this.#now = tuning.now ?? (() => new Date());
     this.#insertChunk = adapter === 'sqlite' ? 400 : 1000;
     // Attributes and links come back with the object in one statement: one snapshot.
@@ -325,15 +343,8 @@ export class KnexStore implements Store {
     idx: number,
     value: AttributeValue,
   ): Row {
-    return {
-      object_id: id,
-      tenant,
-      vendor,
-      name,
-      idx,
-      value_key: attributeValueKey(name, value),
-      value_json: encodeAttributeValue(value),
-    };
+    const { json, key } = encodeAttribute(name, value);
+    return { object_id: id, tenant, vendor, name, idx, value_key: key, value_json: json };
   }
 
   async #insertMany(trx: Db, table: string, rows: Row[]): Promise<void> {
@@ -781,12 +792,11 @@ export class KnexStore implements Store {
 
   markServed(tenant: string, id: string): Promise<void> {
     return this.#guard(async () => {
-      const query = this.#db(TABLES.objects).where({
-        tenant: checkId(tenant, 'tenant'),
-        id: checkId(id, 'identifier'),
-      });
       // Idempotent, so no version bump and no lost update: it only ever clears the flag.
-      const updated = await query.update({ fresh: false });
+      const updated = await this.#writer.run(
+        `update ${TABLES.objects} set fresh = ? where tenant = ? and id = ?`,
+        [false, checkId(tenant, 'tenant'), checkId(id, 'identifier')],
+      );
       if (updated === 0) throw notFound();
     });
   }

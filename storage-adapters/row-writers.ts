@@ -13,7 +13,8 @@
  * - PostgreSQL: every table's rows in one statement (data-modifying CTEs), so a create is one
  *   round trip and one commit instead of BEGIN, an INSERT per table and COMMIT. The foreign
  *   keys hold: a CTE's inserts are checked at the end of the statement, like one transaction.
- *   Concurrent creates share a statement the same way SQLite's share a transaction.
+ *   Concurrent creates share a statement the same way SQLite's share a transaction; while one
+ *   group's statement is under way the next group forms.
  */
 import type { Knex } from 'knex';
 
@@ -32,6 +33,8 @@ export interface RowWriter {
   selectOne(sql: string, bindings: readonly unknown[]): Promise<Row | undefined>;
   /** Every row of a read-only statement (`?` placeholders). */
   selectAll(sql: string, bindings: readonly unknown[]): Promise<Row[]>;
+  /** One data-changing statement (`?` placeholders), committed on its own; the rows it changed. */
+  run(sql: string, bindings: readonly unknown[]): Promise<number>;
   /**
    * SQLite only: `work` as one synchronous transaction (rolled back when it throws), with
    * statements prepared once. Nothing else runs on the connection meanwhile.
@@ -72,6 +75,14 @@ interface PendingInsert {
 
 /** Inserts per group commit: bounds the time one COMMIT holds the event loop. */
 const GROUP_MAX = 64;
+/**
+ * PostgreSQL group statements under way at once. The creates that arrive meanwhile wait and go
+ * together in the next one (as audit records wait for the sync in flight): one round trip, one
+ * socket write and one commit flush for all of them, instead of a statement for every few
+ * creates that happened to share an event-loop turn. At 16 connections: 7 creates per
+ * statement instead of 4.6, and half the server's time in socket writes to the database.
+ */
+const GROUPS_IN_FLIGHT = 1;
 
 interface PooledClient {
   acquireConnection(): Promise<unknown>;
@@ -117,19 +128,6 @@ function columnsOf(rows: readonly Row[]): string[] {
 
 const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
-/** Single-row INSERT texts by table and columns: a handful, built once. */
-const singleRowInserts = new Map<string, string>();
-
-function singleRowInsertSql(table: string, columns: readonly string[]): string {
-  const key = `${table}\u0000${columns.join('\u0000')}`;
-  let sql = singleRowInserts.get(key);
-  if (sql === undefined) {
-    sql = insertSql(table, columns, 1);
-    if (singleRowInserts.size < 64) singleRowInserts.set(key, sql);
-  }
-  return sql;
-}
-
 function insertSql(table: string, columns: readonly string[], rowCount: number): string {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array<string>(rowCount)
@@ -137,14 +135,45 @@ function insertSql(table: string, columns: readonly string[], rowCount: number):
     .join(', ')}`;
 }
 
+/** A table's single-row INSERT for one list of columns, with a value array reused per row. */
+interface InsertShape {
+  readonly columns: readonly string[];
+  readonly sql: string;
+  readonly values: unknown[];
+}
+
+/**
+ * The last shape per table: rows of one table come from one preparer with the same columns,
+ * so comparing the column names replaces building and looking up a key per row.
+ */
+const insertShapes = new Map<string, InsertShape>();
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function insertShapeOf(table: string, row: Row): InsertShape {
+  const columns = Object.keys(row);
+  const last = insertShapes.get(table);
+  if (last && sameColumns(last.columns, columns)) return last;
+  const shape = { columns, sql: insertSql(table, columns, 1), values: new Array<unknown>(columns.length) };
+  if (insertShapes.size < 64 || last) insertShapes.set(table, shape);
+  return shape;
+}
+
 /** Runs one insert's statements (in the caller's transaction or savepoint). */
 function runInsert(connection: SqliteConnection, tables: readonly TableRows[]): void {
   for (const t of tables) {
-    if (t.rows.length === 0) continue;
-    const columns = columnsOf(t.rows);
-    // One row per statement: prepared once, cheaper than varying multi-row texts.
-    const statement = prepared(connection, singleRowInsertSql(t.table, columns));
-    for (const row of t.rows) statement.run(columns.map((c) => sqliteValue(row[c])));
+    for (const row of t.rows) {
+      // One row per statement: prepared once, cheaper than varying multi-row texts.
+      const shape = insertShapeOf(t.table, row);
+      const { columns, values } = shape;
+      for (let i = 0; i < columns.length; i++) values[i] = sqliteValue(row[columns[i] as string]);
+      // Synchronous: the shared value array is free again when run returns.
+      prepared(connection, shape.sql).run(values);
+    }
   }
 }
 
@@ -153,6 +182,8 @@ interface GroupCommit {
   readonly one: (tables: readonly TableRows[]) => void;
   /** Every insert in one transaction: all or nothing. */
   readonly group: (pending: readonly PendingInsert[]) => void;
+  /** Any synchronous work in one transaction (built once: better-sqlite3 wraps it anew per call). */
+  readonly work: (work: () => void) => void;
 }
 
 const groupCommits = new WeakMap<SqliteConnection, GroupCommit>();
@@ -164,7 +195,8 @@ function groupCommitOf(connection: SqliteConnection): GroupCommit {
     const group = connection.transaction((pending: readonly PendingInsert[]) => {
       for (const p of pending) runInsert(connection, p.tables);
     });
-    gc = { one, group };
+    const work = connection.transaction((w: () => void) => w());
+    gc = { one, group, work };
     groupCommits.set(connection, gc);
   }
   return gc;
@@ -238,6 +270,9 @@ export function sqliteRowWriter(db: Knex): RowWriter {
         (connection) => prepared(connection, sql).all(bindings.map(sqliteValue)) as Row[],
       );
     },
+    run(sql, bindings) {
+      return withConnection((connection) => prepared(connection, sql).run(bindings.map(sqliteValue)).changes);
+    },
     transaction<T>(work: (tx: SyncTransaction) => T): Promise<T> {
       return withConnection((connection) => {
         const tx: SyncTransaction = {
@@ -247,9 +282,9 @@ export function sqliteRowWriter(db: Knex): RowWriter {
           run: (sql, bindings) => prepared(connection, sql).run(bindings.map(sqliteValue)).changes,
         };
         let result: T | undefined;
-        connection.transaction(() => {
+        groupCommitOf(connection).work(() => {
           result = work(tx);
-        })();
+        });
         return result as T;
       });
     },
@@ -300,9 +335,9 @@ function mergeInserts(pending: readonly PendingInsert[]): TableRows[] {
 }
 
 /**
- * Group commit on PostgreSQL: the inserts of one turn of the event loop go as one statement (one
- * round trip, one commit flush); should it fail, each is retried alone so a failure stays its
- * own. Groups do not wait for one another: the pool runs them side by side.
+ * Group commit on PostgreSQL: the inserts queued while the previous group was under way (or, when
+ * none was, those of one turn of the event loop) go as one statement: one round trip, one commit
+ * flush. Should it fail, each is retried alone so a failure stays its own.
  */
 export function postgresRowWriter(db: Knex): RowWriter {
   const pool = poolOf(db);
@@ -321,6 +356,20 @@ export function postgresRowWriter(db: Knex): RowWriter {
   async function run(tables: readonly TableRows[]): Promise<void> {
     const statement = postgresInsert(tables);
     if (statement) await native(statement.text, statement.values);
+  }
+
+  let inFlight = 0;
+  /** Starts groups while fewer than GROUPS_IN_FLIGHT are out; the rest wait in the queue. */
+  function next(): void {
+    while (queue.length > 0 && inFlight < GROUPS_IN_FLIGHT) {
+      const pending = queue.slice(0, GROUP_MAX);
+      queue = queue.slice(pending.length);
+      inFlight += 1;
+      void flush(pending).finally(() => {
+        inFlight -= 1;
+        next();
+      });
+    }
   }
 
   async function flush(pending: readonly PendingInsert[]): Promise<void> {
@@ -353,9 +402,7 @@ export function postgresRowWriter(db: Knex): RowWriter {
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
-          const all = queue;
-          queue = [];
-          for (let i = 0; i < all.length; i += GROUP_MAX) void flush(all.slice(i, i + GROUP_MAX));
+          next();
         });
       });
     },
@@ -366,6 +413,10 @@ export function postgresRowWriter(db: Knex): RowWriter {
     async selectAll(sql, bindings) {
       const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rows: Row[] };
       return result.rows;
+    },
+    async run(sql, bindings) {
+      const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rowCount: number | null };
+      return result.rowCount ?? 0;
     },
   };
 }

@@ -89,6 +89,9 @@ export function createKmipApp(opts: KmipAppOptions): FastifyInstance {
       socket.destroy();
     });
     app.server.on('secureConnection', (socket: TLSSocket) => {
+      // The peer's identity is read once per connection (below): no renegotiation may change
+      // the certificate behind it (TLS 1.3 has none; this closes it for TLS 1.2).
+      socket.disableRenegotiation();
       opts.metrics.openConnections.inc({ transport: 'https' });
       socket.once('close', () => opts.metrics.openConnections.dec({ transport: 'https' }));
     });
@@ -113,6 +116,17 @@ export function createKmipApp(opts: KmipAppOptions): FastifyInstance {
   );
 
   let nextId = 1;
+  // A connection's identity, from its certificate at the first request: reading the certificate
+  // (getPeerCertificate) and mapping it was a cost of every request on a kept-alive connection.
+  const identities = new WeakMap<TLSSocket, { readonly identity: Identity | undefined }>();
+  const identityOf = (socket: TLSSocket): Identity | undefined => {
+    let known = identities.get(socket);
+    if (!known) {
+      known = { identity: opts.identify(socket) };
+      identities.set(socket, known);
+    }
+    return known.identity;
+  };
   app.post('/kmip', async (request, reply) => {
     const socket = request.raw.socket as TLSSocket;
     if (opts.https && !socket.authorized && socket.getPeerCertificate?.()?.subject) {
@@ -136,7 +150,7 @@ export function createKmipApp(opts: KmipAppOptions): FastifyInstance {
     const peer: PeerInfo = {
       id: nextId++,
       remoteAddress: socket.remoteAddress ?? 'unknown',
-      peerIdentity: opts.https && socket.authorized ? opts.identify(socket) : undefined,
+      peerIdentity: opts.https && socket.authorized ? identityOf(socket) : undefined,
     };
     const answer = await opts.handler()(request.body as Buffer | string, encoding, peer, 'https');
     const contentType = encoding === 'xml' ? mediaType : CONTENT_TYPES[encoding];

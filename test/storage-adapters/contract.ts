@@ -133,10 +133,14 @@ export function storeContractSuite(name: string, factory: StoreHarnessFactory): 
         assert.deepEqual(got.keyMaterial.metadata, { keyFormatType: 1 });
       });
 
-      it('defaults-to-pre-active-fresh-uuid-v4', async () => {
+      it('defaults-to-pre-active-fresh-uuid-v7', async () => {
         const tenant = newTenant();
+        const before = Date.now();
         const created = await store.create(tenant, symmetricKey());
-        assert.match(created.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        // RFC 9562 version 7: the creation time in milliseconds, then random bits.
+        assert.match(created.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const ms = parseInt(created.id.slice(0, 8) + created.id.slice(9, 13), 16);
+        assert.ok(ms >= before && ms <= Date.now(), `${ms} not within the create`);
         assert.equal(created.state, State.PreActive);
         assert.equal(created.fresh, true);
         assert.equal(created.keyMaterial, undefined);
