@@ -28,6 +28,7 @@ export type ResultReasonName =
   | 'Sensitive'
   | 'NotExtractable'
   | 'ObjectAlreadyExists'
+  | 'ObjectNotFound'
   | 'InvalidObjectType'
   | 'WrongKeyLifecycleState'
   | 'ObjectDestroyed'
@@ -94,7 +95,8 @@ export const ERRORS = define({
   },
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
-  KRY_STORE_NOT_FOUND: { reason: 'ItemNotFound', message: 'object not found' },
+  // No such object, or another tenant's: Object Not Found in 2.x, Item Not Found in 1.x (below).
+  KRY_STORE_NOT_FOUND: { reason: 'ObjectNotFound', message: 'object not found' },
   KRY_STORE_USAGE_LIMIT: { reason: 'PermissionDenied', message: 'the usage limits are exhausted' },
   KRY_STORE_CONFLICT: { reason: 'IllegalOperation', message: 'the object was changed concurrently' },
   KRY_STORE_EXISTS: { reason: 'ObjectAlreadyExists', message: 'object already exists' },
@@ -325,6 +327,19 @@ export const ERRORS = define({
 });
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * The reason a version answers with when it does not define the one an error carries. KMIP 2.0
+ * added Object Not Found and Unsupported Protocol Version (2.1 §11.46); 1.x says Item Not Found
+ * for a missing object (1.4 §11, §9.1.3.2.29) and Invalid Message for a version it cannot serve.
+ * Any other reason a version lacks becomes General Failure. The dispatcher applies this to every
+ * answer, so no handler picks these reasons by version.
+ */
+export const REASON_IN_OLDER_VERSIONS: Readonly<Partial<Record<ResultReasonName, ResultReasonName>>> =
+  Object.freeze({
+    ObjectNotFound: 'ItemNotFound',
+    UnsupportedProtocolVersion: 'InvalidMessage',
+  });
 
 export interface KryptonErrorDetails {
   /** Byte offset in the input where a decoder stopped, when known. */

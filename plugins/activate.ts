@@ -2,8 +2,8 @@
  * Activate (KMIP 2.1 §6.1.2, 1.4 §4.19): Pre-Active → Active, Activation Date set to now. The
  * transition is optimistic in the Store: of two concurrent transitions of one object, one wins.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; any
- * other state → Wrong Key Lifecycle State.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; any other state → Wrong Key Lifecycle State.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

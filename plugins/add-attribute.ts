@@ -4,13 +4,13 @@
  * Attribute Index; 2.x sends `New Attribute` and is answered with the Unique Identifier only.
  * Who may add what comes from the attribute rule table (core/attributes/rules.ts).
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived; a read-only attribute → Read Only Attribute (1.x Permission Denied); one
- * that does not apply to the object type → Invalid Attribute (1.x Permission Denied); a
- * single-valued attribute with a value → Attribute Single Valued (1.x Illegal Operation); a Name
- * another object has → Non Unique Name Attribute (1.x Illegal Operation); an Attribute Index in
- * the request → Invalid Field; a date outside the state that allows it → Wrong Key Lifecycle State
- * (1.x Permission Denied).
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived; a read-only attribute → Read Only Attribute (1.x
+ * Permission Denied); one that does not apply to the object type → Invalid Attribute (1.x
+ * Permission Denied); a single-valued attribute with a value → Attribute Single Valued (1.x Illegal
+ * Operation); a Name another object has → Non Unique Name Attribute (1.x Illegal Operation); an
+ * Attribute Index in the request → Invalid Field; a date outside the state that allows it → Wrong
+ * Key Lifecycle State (1.x Permission Denied).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

@@ -5,8 +5,8 @@
  * the key cache drops it. Metadata and wrapped material stay in storage, unchanged. Archive Date
  * is set. Runs asynchronously when the client allows it (Asynchronous Indicator).
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; already
- * archived → Object Archived.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; already archived → Object Archived.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

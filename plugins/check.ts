@@ -6,9 +6,10 @@
  * the object's Lease Time when it has one (Krypton grants no leases of its own). A refusal empties
  * the ID placeholder (§6.1.7: later batch items must not use the object).
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived; usage mask → Incompatible Cryptographic Usage Mask (1.x Permission Denied);
- * usage limits → Usage Limit Exceeded (1.x Permission Denied); lease → Permission Denied.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived; usage mask → Incompatible Cryptographic Usage Mask
+ * (1.x Permission Denied); usage limits → Usage Limit Exceeded (1.x Permission Denied); lease →
+ * Permission Denied.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

@@ -5,10 +5,11 @@
  * is answered with the Unique Identifier only. Attributes that always have a value, and those the
  * rule table makes not deletable by clients, are refused.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived; not deletable → Attribute Read Only (1.x Permission Denied); absent
- * attribute → Attribute Not Found (1.x Item Not Found); no such value → Attribute Instance Not
- * Found (1.x Item Not Found); neither Current Attribute nor Attribute Reference → Invalid Message.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived; not deletable → Attribute Read Only (1.x
+ * Permission Denied); absent attribute → Attribute Not Found (1.x Item Not Found); no such value →
+ * Attribute Instance Not Found (1.x Item Not Found); neither Current Attribute nor Attribute
+ * Reference → Invalid Message.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

@@ -5,9 +5,9 @@
  * and everything cached under it are dropped from the key cache. The metadata stays, so Get
  * Attributes still answers and Get fails with Wrong Key Lifecycle State.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; an
- * Active object (revoke it first, KMIP 1.4 §4.21) or one already destroyed → Wrong Key
- * Lifecycle State.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; an Active object (revoke it first, KMIP 1.4 §4.21) or one already destroyed →
+ * Wrong Key Lifecycle State.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

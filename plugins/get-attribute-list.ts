@@ -5,8 +5,8 @@
  * Identification, Attribute Name } for vendor attributes. Names the request's version does not
  * define are left out, as in Get Attributes.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived (KMIP 1.4 §11.14).
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived (KMIP 1.4 §11.14).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

@@ -5,8 +5,8 @@
  * sent (Fresh is 1.1+, Original Creation Date 1.3+, …); the key level is `x-krypton-level` in
  * 1.x and the Vendor Attribute (`x`, `krypton-level`) in 2.x. An L4 is refused: none is stored.
  *
- * Failure cases: unknown or foreign object → Item Not Found; a name that is no attribute →
- * Invalid Field (1.x: unknown names are simply not returned when custom).
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); a name that is
+ * no attribute → Invalid Field (1.x: unknown names are simply not returned when custom).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

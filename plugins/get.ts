@@ -16,10 +16,10 @@
  *   Wrapping Specification as for L3s. Sensitive → Sensitive (unless wrapped); Extractable false
  *   → Not Extractable (KMIP 2.1 §4.50, §4.20).
  *
- * Failure cases: unknown or foreign object → Item Not Found; L2, non-gateway L3, L3 without a
- * wrapping specification → Permission Denied; L4 → Permission Denied; destroyed → Wrong Key
- * Lifecycle State; an unsupported Key Format Type → Key Format Type Not Supported; Wrapping
- * Method other than Encrypt, or MAC/sign key information → Feature Not Supported.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); L2, non-gateway
+ * L3, L3 without a wrapping specification → Permission Denied; L4 → Permission Denied; destroyed →
+ * Wrong Key Lifecycle State; an unsupported Key Format Type → Key Format Type Not Supported;
+ * Wrapping Method other than Encrypt, or MAC/sign key information → Feature Not Supported.
  */
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import {

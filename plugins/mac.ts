@@ -5,12 +5,11 @@
  * Cryptographic Parameters attribute, else the key's own (an HMAC key; AES means CMAC). The key
  * is an L3 or L2 (AES, through the hierarchy) or a sealed key outside it (an HMAC key).
  *
- * Failure cases: unknown or foreign key → Item Not Found; an L4 → Permission Denied; not a
- * Symmetric Key → Invalid Object Type (1.x Illegal Operation); not Active or past its Protect
- * Stop Date → Wrong Key Lifecycle State (1.x Permission Denied); no MAC Generate usage →
- * Incompatible Cryptographic Usage Mask (1.x Permission Denied); no Data → Missing Data; no
- * MAC algorithm known → Invalid Field; another algorithm, multi-part requests → Feature Not
- * Supported.
+ * Failure cases: unknown or foreign key → Object Not Found (1.x Item Not Found); an L4 → Permission
+ * Denied; not a Symmetric Key → Invalid Object Type (1.x Illegal Operation); not Active or past its
+ * Protect Stop Date → Wrong Key Lifecycle State (1.x Permission Denied); no MAC Generate usage →
+ * Incompatible Cryptographic Usage Mask (1.x Permission Denied); no Data → Missing Data; no MAC
+ * algorithm known → Invalid Field; another algorithm, multi-part requests → Feature Not Supported.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

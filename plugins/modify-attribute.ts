@@ -5,12 +5,13 @@
  * answered with the Unique Identifier only. Lifecycle dates change only in the states the rule
  * table allows (Activation Date only while Pre-Active, KMIP 2.1 §4.1).
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived; read-only (State, Certificate Length, …) → Attribute Read Only (1.x
- * Permission Denied); absent attribute → Attribute Not Found (1.x Invalid Field); no value at the
- * index or equal to Current Attribute → Attribute Instance Not Found (1.x Item Not Found); several
- * values and no Current Attribute → Multi Valued Attribute; a date in the wrong state → Wrong Key
- * Lifecycle State (1.x Permission Denied); a Name another object has → Non Unique Name Attribute.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived; read-only (State, Certificate Length, …) →
+ * Attribute Read Only (1.x Permission Denied); absent attribute → Attribute Not Found (1.x Invalid
+ * Field); no value at the index or equal to Current Attribute → Attribute Instance Not Found (1.x
+ * Item Not Found); several values and no Current Attribute → Multi Valued Attribute; a date in the
+ * wrong state → Wrong Key Lifecycle State (1.x Permission Denied); a Name another object has → Non
+ * Unique Name Attribute.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

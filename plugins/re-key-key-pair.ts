@@ -10,9 +10,9 @@
  * Each old key is replaced in its own Store transaction (private first, optimistic on its
  * version: of two concurrent requests one wins).
  *
- * Failure cases: unknown or foreign key → Item Not Found; not a Private Key, or no linked Public
- * Key → Invalid Field (1.x) / Invalid Object Type; Compromised or destroyed → Wrong Key
- * Lifecycle State (1.x Permission Denied); a concurrent Re-key → the loser fails.
+ * Failure cases: unknown or foreign key → Object Not Found (1.x Item Not Found); not a Private Key,
+ * or no linked Public Key → Invalid Field (1.x) / Invalid Object Type; Compromised or destroyed →
+ * Wrong Key Lifecycle State (1.x Permission Denied); a concurrent Re-key → the loser fails.
  */
 import { randomUUID } from 'node:crypto';
 import { defineOperation } from '../core/dispatch/operation.js';

@@ -4,7 +4,8 @@
  * asynchronously when the client allows it (the spec's example of an operation that "MAY need
  * asynchronous polling").
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

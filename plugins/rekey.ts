@@ -8,10 +8,10 @@
  * has come; the old version gets Protect Stop Date = the new Activation Date, so it is
  * decrypt-only from then on. Keys below are re-wrapped lazily when next unwrapped.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; not a
- * Symmetric Key → Invalid Field; Compromised or destroyed → Wrong Key Lifecycle State; a
- * concurrent Rekey of the same key → Illegal Operation in 1.x, General Failure in 2.x (which
- * dropped Illegal Operation): exactly one wins.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; not a Symmetric Key → Invalid Field; Compromised or destroyed → Wrong Key
+ * Lifecycle State; a concurrent Rekey of the same key → Illegal Operation in 1.x, General Failure
+ * in 2.x (which dropped Illegal Operation): exactly one wins.
  */
 import { randomBytes } from 'node:crypto';
 import { defineOperation } from '../core/dispatch/operation.js';

@@ -5,10 +5,10 @@
  * now, Compromise Occurrence Date as given, else now). The Revocation Reason is kept as an
  * attribute. The key cache drops the key and what was cached under it.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; no
- * Revocation Reason → Missing Data (1.x: Invalid Message is also seen in the wild); a state the
- * reason cannot leave (Deactivated for a non-compromise reason, Compromised, Destroyed) → Wrong
- * Key Lifecycle State.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; no Revocation Reason → Missing Data (1.x: Invalid Message is also seen in the
+ * wild); a state the reason cannot leave (Deactivated for a non-compromise reason, Compromised,
+ * Destroyed) → Wrong Key Lifecycle State.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

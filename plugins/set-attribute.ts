@@ -2,10 +2,11 @@
  * Set Attribute (KMIP 2.1 §6.1.51, 2.x only): creates the attribute's only value or replaces it.
  * Answered with the Unique Identifier.
  *
- * Failure cases: unknown or foreign object → Item Not Found; an L4 → Permission Denied; archived
- * → Object Archived; read-only → Read Only Attribute; more than one value → Multi Valued
- * Attribute; not applicable to the object type → Invalid Attribute; a date in the wrong state →
- * Wrong Key Lifecycle State; a Name another object has → Non Unique Name Attribute.
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
+ * Permission Denied; archived → Object Archived; read-only → Read Only Attribute; more than one
+ * value → Multi Valued Attribute; not applicable to the object type → Invalid Attribute; a date in
+ * the wrong state → Wrong Key Lifecycle State; a Name another object has → Non Unique Name
+ * Attribute.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

@@ -5,12 +5,12 @@
  * else the key's kind (RSA: PKCS#1 v1.5 with SHA-256; EC: ECDSA with SHA-256; Ed25519: pure).
  * Data is the message; Digested Data (already hashed) is signed with RSA PKCS#1 v1.5 only.
  *
- * Failure cases: unknown or foreign key → Item Not Found; not a Private Key → Invalid Object Type
- * (1.x Illegal Operation); not Active or past its Protect Stop Date → Wrong Key Lifecycle State
- * (1.x Permission Denied); no Sign usage → Incompatible Cryptographic Usage Mask (1.x Permission
- * Denied); neither Data nor Digested Data → Missing Data; parameters that do not fit the key →
- * Invalid Field; a scheme Krypton does not offer, or multi-part (Init/Final Indicator) requests
- * → Feature Not Supported.
+ * Failure cases: unknown or foreign key → Object Not Found (1.x Item Not Found); not a Private Key
+ * → Invalid Object Type (1.x Illegal Operation); not Active or past its Protect Stop Date → Wrong
+ * Key Lifecycle State (1.x Permission Denied); no Sign usage → Incompatible Cryptographic Usage
+ * Mask (1.x Permission Denied); neither Data nor Digested Data → Missing Data; parameters that do
+ * not fit the key → Invalid Field; a scheme Krypton does not offer, or multi-part (Init/Final
+ * Indicator) requests → Feature Not Supported.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

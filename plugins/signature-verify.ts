@@ -4,11 +4,12 @@
  * does not verify — wrong data, wrong signature, another hash, a malformed signature — is
  * Invalid, not an error. RSA-PSS accepts any salt length unless the parameters give one.
  *
- * Failure cases: unknown or foreign key → Item Not Found; not a Public Key → Invalid Object Type
- * (1.x Illegal Operation); Pre-Active, destroyed, or before its Process Start Date → Wrong Key
- * Lifecycle State (1.x Permission Denied); no Verify usage → Incompatible Cryptographic Usage
- * Mask (1.x Permission Denied); no Signature Data or no Data → Missing Data; parameters that
- * do not fit the key → Invalid Field; Digested Data, multi-part requests → Feature Not Supported.
+ * Failure cases: unknown or foreign key → Object Not Found (1.x Item Not Found); not a Public Key →
+ * Invalid Object Type (1.x Illegal Operation); Pre-Active, destroyed, or before its Process Start
+ * Date → Wrong Key Lifecycle State (1.x Permission Denied); no Verify usage → Incompatible
+ * Cryptographic Usage Mask (1.x Permission Denied); no Signature Data or no Data → Missing Data;
+ * parameters that do not fit the key → Invalid Field; Digested Data, multi-part requests → Feature
+ * Not Supported.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';

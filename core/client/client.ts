@@ -52,9 +52,9 @@ const STATUS = enumForTag(Tag.ResultStatus);
 export class KmipResultError extends KryptonError {
   readonly operation: number | undefined;
   readonly resultStatus: number;
-  /** Result Reason value (`ResultReason.ItemNotFound` …). */
+  /** Result Reason value (`ResultReason.ObjectNotFound` …). */
   readonly resultReason: number | undefined;
-  /** Result Reason name (`ItemNotFound` …). */
+  /** Result Reason name (`ObjectNotFound`; `ItemNotFound` in 1.x …). */
   readonly resultReasonName: string | undefined;
   readonly resultMessage: string | undefined;
 

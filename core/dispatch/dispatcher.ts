@@ -8,7 +8,7 @@ import { hasPermission } from '../auth/identity.js';
 import type { Identity } from '../auth/identity.js';
 import type { CredentialVerifier, UsernamePasswordCredential } from '../auth/credentials.js';
 import { findAssertion } from '../auth/asserted-identity.js';
-import { KryptonError, isKryptonError } from '../errors.js';
+import { KryptonError, REASON_IN_OLDER_VERSIONS, isKryptonError } from '../errors.js';
 import type { ResultReasonName } from '../errors.js';
 import { encodeResponseMessage, parseRequestMessage, versionOf } from '../messages/index.js';
 import type {
@@ -101,11 +101,21 @@ const RESULT_REASON = enumForTag(Tag.ResultReason);
 const BATCH_CONTINUATION = enumForTag(Tag.BatchErrorContinuationOption);
 const ATTESTATION_TYPE = enumForTag(Tag.AttestationType);
 
-/** Result Reason value for a version; a reason the version does not define degrades. */
+/**
+ * The Result Reason a version answers with: the error's own when the version defines it, else
+ * the older version's equivalent (Object Not Found → 1.x Item Not Found), else General Failure.
+ * The one place a reason depends on the negotiated version for every operation, core or gateway,
+ * local or forwarded — a foreign tenant's object and a missing one stay alike in each version.
+ */
+function reasonIn(name: string, version: KmipVersion): string {
+  if (RESULT_REASON?.value(name, version) !== undefined) return name;
+  const older = REASON_IN_OLDER_VERSIONS[name as ResultReasonName];
+  return older !== undefined && RESULT_REASON?.value(older, version) !== undefined ? older : 'GeneralFailure';
+}
+
+/** Result Reason value for a version (see reasonIn). */
 function reasonValue(name: string, version: KmipVersion): number {
-  const v = RESULT_REASON?.value(name, version);
-  if (v !== undefined) return v;
-  return name === 'UnsupportedProtocolVersion' ? ResultReason.InvalidMessage : ResultReason.GeneralFailure;
+  return RESULT_REASON?.value(reasonIn(name, version), version) ?? ResultReason.GeneralFailure;
 }
 
 /** The version to answer a request in whose version is not served: nearest of the same major. */
@@ -445,7 +455,8 @@ export class Dispatcher {
       payload = undefined;
     }
     let status: 'Success' | 'OperationFailed' = failed ? 'OperationFailed' : 'Success';
-    let reason: string | undefined = failed ? this.reasonOf(error, logOf()) : undefined;
+    // The audit record names the reason the client is answered with, in its version.
+    let reason: string | undefined = failed ? reasonIn(this.reasonOf(error, logOf()), version) : undefined;
     if (this.opts.audit) {
       try {
         await this.opts.audit({

@@ -41,7 +41,7 @@ export interface AsyncContext {
 
 export interface RequestContext {
   readonly identity: Identity;
-  /** The tenant every object access is scoped to (a foreign tenant's object is Item Not Found). */
+  /** The tenant every object access is scoped to (a foreign tenant's object is Object Not Found). */
   readonly tenant: string;
   /** Version the request was sent in; the response is answered in it. */
   readonly protocolVersion: KmipVersion;

@@ -87,10 +87,10 @@ export function isDestroyed(object: ManagedObject): boolean {
 }
 
 /**
- * Loads an object of the caller's tenant (a foreign one is Item Not Found) and applies the
- * date-driven transitions the spec defines (KMIP 2.1 §3.x / 1.4 §3.22, §3.25): Pre-Active
- * becomes Active when its Activation Date has passed, Active becomes Deactivated when its
- * Deactivation Date has passed. The change is persisted optimistically; a concurrent change wins.
+ * Loads an object of the caller's tenant (a foreign one is as missing: KRY_STORE_NOT_FOUND) and
+ * applies the date-driven transitions the spec defines (KMIP 2.1 §3.x / 1.4 §3.22, §3.25):
+ * Pre-Active becomes Active when its Activation Date has passed, Active becomes Deactivated when
+ * its Deactivation Date has passed. The change is persisted optimistically; a concurrent change wins.
  */
 export async function loadObject(ctx: RequestContext, id: string, now = new Date()): Promise<ManagedObject> {
   const { store } = servicesOf(ctx);

@@ -4,13 +4,13 @@
  * and core captured inside TLS by a relay.
  */
 import assert from 'node:assert/strict';
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { KmipResultError, type KmipClient } from '../../core/client/client.js';
+import { KmipResultError, type BatchOutcome, type KmipClient } from '../../core/client/client.js';
 import { symmetricKeyObject } from '../../core/client/requests.js';
-import { Operation, QueryFunction, Tag } from '../../core/spec/index.js';
+import { Operation, QueryFunction, Tag, type KmipVersion } from '../../core/spec/index.js';
 import { children } from '../../core/ttlv/tree.js';
 import { startSplit, type Split } from './split-support.js';
 import { startWireTap, type WireTap } from './wire-tap.js';
@@ -87,7 +87,7 @@ test('flow-through-the-gateway-discover-query-locate-create-wrap-unwrap-rekey-de
   const dek = (await gw.get(l4)).keyMaterial;
   assert.equal(dek?.length, 32);
   // The core has never heard of it.
-  await assert.rejects(core.getAttributes({ uniqueIdentifier: l4 }), isReason('ItemNotFound'));
+  await assert.rejects(core.getAttributes({ uniqueIdentifier: l4 }), isReason('ObjectNotFound'));
 
   const wrapped = (await gw.encrypt({ uniqueIdentifier: l3, data: dek!, cryptographicParameters: KWP }))
     .data!;
@@ -182,6 +182,66 @@ test('locate-of-one-l4-sets-the-id-placeholder-and-of-several-empties-it', async
     getAttributesRequest({ names: ['State'] }),
   ] as const);
   assert.equal(refused.status, 'failed', 'two matches leave no object for the next item');
+});
+
+/** No such object, in the version asked: KMIP 2.0 added Object Not Found; 1.x says Item Not Found. */
+const NOT_FOUND: readonly [KmipVersion, string][] = [
+  ['1.4', 'ItemNotFound'],
+  ['2.0', 'ObjectNotFound'],
+  ['2.1', 'ObjectNotFound'],
+];
+
+function failedWith(outcome: BatchOutcome<unknown> | undefined, reason: string): boolean {
+  return outcome?.status === 'failed' && outcome.error.resultReasonName === reason;
+}
+
+test('no-such-object-through-the-gateway-answers-the-reason-of-the-clients-version', async () => {
+  const { createRequest, getRequest, getAttributesRequest, locateRequest, signRequest } =
+    await import('../../core/client/requests.js');
+  const group = `grp-${randomBytes(4).toString('hex')}`;
+  const l4Attrs = { CryptographicAlgorithm: 'AES', CryptographicLength: 256 };
+  const l4 = (await gw.create({ attributes: { ...l4Attrs, ObjectGroup: group } })).uniqueIdentifier;
+  const data = randomBytes(32);
+  for (const [version, reason] of NOT_FOUND) {
+    const missing = randomUUID();
+    const v = { version };
+    // Missing from the vault, so forwarded: the core answers in the client's version.
+    await assert.rejects(gw.get(missing, v), isReason(reason), `${version} Get`);
+    await assert.rejects(gw.getAttributes({ uniqueIdentifier: missing }, v), isReason(reason), version);
+    await assert.rejects(gw.destroy(missing, v), isReason(reason), `${version} Destroy`);
+    // An unknown L3: the gateway fetches L3s from the core in 2.1 and answers in the client's version.
+    await assert.rejects(
+      gw.encrypt({ uniqueIdentifier: missing, data, cryptographicParameters: KWP }, v),
+      isReason(reason),
+      `${version} Encrypt under an unknown L3`,
+    );
+    await assert.rejects(
+      gw.create({ attributes: { ...l4Attrs, 'x-krypton-wrapping-key': missing } }, v),
+      isReason(reason),
+      `${version} Create of an L4 under an unknown L3`,
+    );
+    // The core directly: an L4 of the vault is unknown there.
+    await assert.rejects(core.getAttributes({ uniqueIdentifier: l4 }, v), isReason(reason), version);
+    // A batch: the failed item has the version's reason and the next one still runs (Continue).
+    const [get, made, named] = await gw.batchOf(
+      [
+        getRequest({ uniqueIdentifier: missing }),
+        createRequest({ attributes: l4Attrs }),
+        getAttributesRequest(),
+      ],
+      { ...v, continuation: 'Continue' },
+    );
+    assert.ok(failedWith(get, reason), `${version} batch: ${JSON.stringify(get)}`);
+    assert.deepEqual([made?.status, named?.status], ['ok', 'ok'], version);
+    // Locate then use through the ID placeholder: the located L4 is the gateway's; Sign goes to
+    // the core, which has no such object.
+    const [found, signed] = await gw.batchOf(
+      [locateRequest({ attributes: { ObjectGroup: group } }), signRequest({ data })],
+      v,
+    );
+    assert.equal(found?.status, 'ok', version);
+    assert.ok(failedWith(signed, reason), `${version} Locate then Sign: ${JSON.stringify(signed)}`);
+  }
 });
 
 test('l4-create-is-checked-and-described-as-the-core-creates-keys', async () => {

@@ -156,8 +156,8 @@ test('attribute-operations-check-archive-recover-of-an-l4-are-served-from-the-va
   await gw.addAttribute({ uniqueIdentifier: id, name: 'x-note', value: 'back on-line' });
 
   // The core never held it: the same requests there find nothing.
-  await assert.rejects(core.getAttributeList(id), isReason('ItemNotFound'));
-  await assert.rejects(core.check({ uniqueIdentifier: id }), isReason('ItemNotFound'));
+  await assert.rejects(core.getAttributeList(id), isReason('ObjectNotFound'));
+  await assert.rejects(core.check({ uniqueIdentifier: id }), isReason('ObjectNotFound'));
 });
 
 test('a-refused-check-at-the-core-empties-the-placeholder-of-the-gateway-batch', async () => {
@@ -246,7 +246,7 @@ test('mac-and-mac-verify-with-an-l4-are-computed-at-the-gateway', async () => {
     macData: macData!,
   });
   assert.equal(bad.validityIndicator, 'Invalid');
-  await assert.rejects(core.mac({ uniqueIdentifier: id, data }), isReason('ItemNotFound'));
+  await assert.rejects(core.mac({ uniqueIdentifier: id, data }), isReason('ObjectNotFound'));
 });
 
 test('key-pair-created-signed-and-verified-through-the-gateway-with-one-placeholder', async () => {

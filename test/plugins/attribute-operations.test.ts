@@ -375,21 +375,38 @@ function suite(adapter: Adapter, skip: string | false): void {
       );
     });
 
-    it('another-tenants-object-is-item-not-found-in-every-attribute-operation', async () => {
+    it('another-tenants-object-is-not-found-in-every-attribute-operation', async () => {
       const id = await createKey(h, alice, '2.1', aesAttributes(256));
-      const ops: [Parameters<typeof call>[3], TtlvItem[]][] = [
-        ['AddAttribute', [uid(id), newAttr(textString(Tag.Comment, 'c'))]],
-        ['ModifyAttribute', [uid(id), newAttr(textString(Tag.Comment, 'c'))]],
-        ['DeleteAttribute', [uid(id), enumeration(Tag.AttributeReference, Tag.Comment)]],
-        ['SetAttribute', [uid(id), newAttr(textString(Tag.Comment, 'c'))]],
-        ['GetAttributeList', [uid(id)]],
-        ['Check', [uid(id)]],
-        ['Archive', [uid(id)]],
-        ['Recover', [uid(id)]],
+      // Each request in 2.1 and, where the operation exists in 1.x, in 1.4 (attributes by name).
+      const ops: [Parameters<typeof call>[3], TtlvItem[], TtlvItem[] | undefined][] = [
+        [
+          'AddAttribute',
+          [uid(id), newAttr(textString(Tag.Comment, 'c'))],
+          [uid(id), attr1('x-c', text('c'))],
+        ],
+        [
+          'ModifyAttribute',
+          [uid(id), newAttr(textString(Tag.Comment, 'c'))],
+          [uid(id), attr1('x-c', text('c'))],
+        ],
+        [
+          'DeleteAttribute',
+          [uid(id), enumeration(Tag.AttributeReference, Tag.Comment)],
+          [uid(id), textString(Tag.AttributeName, 'x-c')],
+        ],
+        ['SetAttribute', [uid(id), newAttr(textString(Tag.Comment, 'c'))], undefined],
+        ['GetAttributeList', [uid(id)], [uid(id)]],
+        ['Check', [uid(id)], [uid(id)]],
+        ['Archive', [uid(id)], [uid(id)]],
+        ['Recover', [uid(id)], [uid(id)]],
       ];
-      for (const [op, payload] of ops) {
-        const r = await call(h, bob, '2.1', op, payload);
-        assert.equal(r.reasonName, 'ItemNotFound', `${op}: ${r.resultMessage}`);
+      for (const [op, v21, v14] of ops) {
+        const r = await call(h, bob, '2.1', op, v21);
+        assert.equal(r.reasonName, 'ObjectNotFound', `${op}: ${r.resultMessage}`);
+        if (!v14) continue;
+        // 1.x has no Object Not Found: Item Not Found (1.4 §11.14-11.24).
+        const r14 = await call(h, bob, '1.4', op, v14);
+        assert.equal(r14.reasonName, 'ItemNotFound', `1.4 ${op}: ${r14.resultMessage}`);
       }
       assert.equal(
         (await h.services.store.get('tenant-a', id)).attributes.some((a) => a.name === 'Comment'),

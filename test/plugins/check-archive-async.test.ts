@@ -177,20 +177,26 @@ function suite(adapter: Adapter, skip: string | false): void {
       );
     });
 
-    it('a-failed-asynchronous-operation-is-polled-with-its-reason', async () => {
-      const [pending] = await batchWith(h, alice, '1.4', [['Recover', [uid('no-such-object')]]], {
-        asynchronous: true,
-      });
-      assert.equal(pending?.resultStatus, ResultStatus.OperationPending);
-      const corr = byteString(Tag.AsynchronousCorrelationValue, pending!.asynchronousCorrelationValue!);
-      held.splice(0).forEach((start) => start());
-      let done = await call(h, alice, '1.4', 'Poll', [corr]);
-      for (let i = 0; i < 1000 && done.resultStatus === ResultStatus.OperationPending; i++) {
-        await new Promise((r) => setImmediate(r));
-        done = await call(h, alice, '1.4', 'Poll', [corr]);
+    it('a-failed-asynchronous-operation-is-polled-with-its-reason-in-the-polls-version', async () => {
+      for (const [started, polled, reason] of [
+        ['1.4', '1.4', 'ItemNotFound'],
+        ['2.1', '2.1', 'ObjectNotFound'],
+        ['2.1', '1.4', 'ItemNotFound'],
+      ] as const) {
+        const [pending] = await batchWith(h, alice, started, [['Recover', [uid('no-such-object')]]], {
+          asynchronous: true,
+        });
+        assert.equal(pending?.resultStatus, ResultStatus.OperationPending);
+        const corr = byteString(Tag.AsynchronousCorrelationValue, pending!.asynchronousCorrelationValue!);
+        held.splice(0).forEach((start) => start());
+        let done = await call(h, alice, polled, 'Poll', [corr]);
+        for (let i = 0; i < 1000 && done.resultStatus === ResultStatus.OperationPending; i++) {
+          await new Promise((r) => setImmediate(r));
+          done = await call(h, alice, polled, 'Poll', [corr]);
+        }
+        assert.equal(done.resultStatus, ResultStatus.OperationFailed);
+        assert.equal(done.reasonName, reason, `started in ${started}, polled in ${polled}`);
       }
-      assert.equal(done.resultStatus, ResultStatus.OperationFailed);
-      assert.equal(done.reasonName, 'ItemNotFound');
     });
 
     it('cancel-stops-an-operation-that-has-not-started', async () => {

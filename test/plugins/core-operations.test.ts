@@ -4,14 +4,23 @@
  * software HSM and the real key hierarchy.
  */
 import assert from 'node:assert/strict';
-import { createCipheriv, generateKeyPairSync, privateDecrypt, constants, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  generateKeyPairSync,
+  privateDecrypt,
+  constants,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   BlockCipherMode,
   PaddingMethod,
+  ResultReason,
   Tag,
   WrappingMethod,
   EncodingOption,
+  type KmipVersion,
 } from '../../core/spec/index.js';
 import { decodeTtlv } from '../../core/ttlv/decoder.js';
 import {
@@ -25,7 +34,7 @@ import {
   structure,
   textString,
 } from '../../core/ttlv/tree.js';
-import type { TtlvItem } from '../../core/ttlv/types.js';
+import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { State } from '../../storage-adapters/index.js';
 import {
   aesAttributes,
@@ -40,12 +49,39 @@ import {
   textOf,
   uid,
   type Adapter,
+  type CallResult,
   type CoreHarness,
 } from './support.js';
 
 const alice = identity('alice', 'tenant-a');
 const bob = identity('bob', 'tenant-b');
 const gateway = identity('gateway', 'tenant-a', true);
+
+/** No such object, per version: KMIP 2.0 added Object Not Found (0x37); 1.x says Item Not Found (1). */
+const NOT_FOUND = [
+  ['1.0', 'ItemNotFound', ResultReason.ItemNotFound],
+  ['1.4', 'ItemNotFound', ResultReason.ItemNotFound],
+  ['2.0', 'ObjectNotFound', ResultReason.ObjectNotFound],
+  ['2.1', 'ObjectNotFound', ResultReason.ObjectNotFound],
+] as const;
+
+/** Every item but the last succeeded; the last failed with Result Reason `value`. */
+function assertLastFailsWith(items: readonly CallResult[], value: number, version: KmipVersion): void {
+  const expected = items.map((_, i) => (i === items.length - 1 ? 1 : 0));
+  const detail = `${version}: ${items.map((i) => i.resultMessage)}`;
+  assert.deepEqual(
+    items.map((i) => i.resultStatus),
+    expected,
+    detail,
+  );
+  assert.equal(items[items.length - 1]!.resultReason, value, detail);
+}
+
+/** Locate by Name: 1.x lists Attribute structures, 2.x one Attributes structure. */
+async function locateByName(version: KmipVersion, name: string): Promise<TtlvItem[]> {
+  const attrs = await attributesFor(version, [{ name: 'Name', value: { NameValue: name, NameType: 1 } }]);
+  return version.startsWith('1.') ? [...(attrs as StructureItem).value] : [attrs];
+}
 
 function params(mode: number, extra: TtlvItem[] = []): TtlvItem {
   return structure(Tag.CryptographicParameters, [enumeration(Tag.BlockCipherMode, mode), ...extra]);
@@ -197,7 +233,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       assert.equal(child(paged.payload, Tag.LocatedItems)?.value, 1);
     });
 
-    it('another-tenants-object-is-item-not-found-in-every-operation', async () => {
+    it('another-tenants-object-answers-as-a-missing-one-with-the-versions-reason-in-every-operation', async () => {
       const id = await createKey(
         h,
         alice,
@@ -222,14 +258,64 @@ function suite(adapter: Adapter, skip: string | false): void {
           ],
         ],
       ];
-      for (const [op, payload] of ops) {
-        const foreign = await call(h, bob, '2.1', op, payload);
-        const missing = await call(h, bob, '2.1', op, [
-          uid('00000000-0000-4000-8000-000000000000'),
-          ...payload.slice(1),
+      for (const [version, reason, value] of NOT_FOUND) {
+        for (const [op, payload] of ops) {
+          const foreign = await call(h, bob, version, op, payload);
+          const missing = await call(h, bob, version, op, [
+            uid('00000000-0000-4000-8000-000000000000'),
+            ...payload.slice(1),
+          ]);
+          assert.equal(foreign.reasonName, reason, `${version} ${op}`);
+          assert.equal(foreign.resultReason, value, `${version} ${op}`);
+          assert.equal(missing.resultReason, value, `${version} ${op}`);
+          assert.equal(foreign.resultMessage, missing.resultMessage, `${version} ${op}`);
+        }
+      }
+    });
+
+    it('no-such-object-is-item-not-found-in-1x-and-object-not-found-in-2x-alone-in-batches-and-after-locate', async () => {
+      for (const [version, reason, value] of NOT_FOUND) {
+        const missing = uid(randomUUID());
+        for (const op of ['Get', 'GetAttributes', 'Destroy'] as const) {
+          const r = await call(h, alice, version, op, [missing]);
+          assert.equal(r.resultReason, value, `${version} ${op}: ${r.reasonName}`);
+          assert.equal(r.reasonName, reason, `${version} ${op}`);
+        }
+        // Create fills the ID placeholder, used by the next item; the failing item is answered in the
+        // request's version like a lone one.
+        const created = await batch(h, alice, version, [
+          ['Create', [enumeration(Tag.ObjectType, 2), await attributesFor(version, aesAttributes(256))]],
+          ['GetAttributes', []],
+          ['Get', [missing]],
         ]);
-        assert.equal(foreign.reasonName, 'ItemNotFound', op);
-        assert.equal(foreign.resultMessage, missing.resultMessage, op);
+        assertLastFailsWith(created, value, version);
+        // Locate then use: the owner's Locate fills the placeholder; another tenant's Locate finds
+        // nothing, and naming the object itself is answered exactly as a missing one.
+        const name = `nf-${version}-${randomBytes(4).toString('hex')}`;
+        const id = await createKey(
+          h,
+          alice,
+          version,
+          aesAttributes(256, 0x0c, [{ name: 'Name', value: { NameValue: name, NameType: 1 } }]),
+        );
+        const own = await batch(h, alice, version, [
+          ['Locate', await locateByName(version, name)],
+          ['GetAttributes', []],
+          ['Destroy', [missing]],
+        ]);
+        assertLastFailsWith(own, value, version);
+        assert.equal(textOf(own[1]!.payload, Tag.UniqueIdentifier), id);
+        const theirs = await batch(h, bob, version, [
+          ['Locate', await locateByName(version, name)],
+          ['GetAttributes', [uid(id)]],
+        ]);
+        assert.equal(textOf(theirs[0]!.payload, Tag.UniqueIdentifier), undefined, version);
+        assert.equal(theirs[1]!.resultReason, value, version);
+        const alike = await batch(h, bob, version, [
+          ['Locate', await locateByName(version, name)],
+          ['GetAttributes', [missing]],
+        ]);
+        assert.equal(theirs[1]!.resultMessage, alike[1]!.resultMessage, version);
       }
     });
 
@@ -614,7 +700,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       ]);
       const keyValue = decodeTtlv(Buffer.from(bytesOf(unwrapped.payload, Tag.Data)!));
       assert.deepEqual(Buffer.from(child(keyValue, Tag.KeyMaterial)!.value as Uint8Array), plain);
-      // Foreign wrapping key: Item Not Found.
+      // Foreign wrapping key: as missing.
       const bobKey = await createKey(h, bob, '2.1', aesAttributes(256, 0x30));
       const foreign = await call(h, gateway, '2.1', 'Get', [
         uid(l3),
@@ -623,7 +709,7 @@ function suite(adapter: Adapter, skip: string | false): void {
           structure(Tag.EncryptionKeyInformation, [uid(bobKey)]),
         ]),
       ]);
-      assert.equal(foreign.reasonName, 'ItemNotFound');
+      assert.equal(foreign.reasonName, 'ObjectNotFound');
     });
 
     it('l2-material-never-leaves-the-core', async () => {

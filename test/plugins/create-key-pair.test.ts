@@ -222,7 +222,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       assert.equal(
         (await call(h, bob, '2.1', 'ReKeyKeyPair', [textString(Tag.PrivateKeyUniqueIdentifier, newPrivate)]))
           .reasonName,
-        'ItemNotFound',
+        'ObjectNotFound',
       );
       assert.equal(
         (await call(h, alice, '2.1', 'ReKeyKeyPair', [textString(Tag.PrivateKeyUniqueIdentifier, newPublic)]))

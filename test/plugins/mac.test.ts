@@ -148,7 +148,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       );
       assert.equal(
         (await call(h, bob, '2.1', 'MAC', [uid(active), byteString(Tag.Data, DATA)])).reasonName,
-        'ItemNotFound',
+        'ObjectNotFound',
       );
       const secret = await registerOk(
         h,

@@ -401,7 +401,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       );
     });
 
-    it('another-tenant-sees-item-not-found-and-sensitive-or-unextractable-objects-stay-inside', async () => {
+    it('another-tenant-sees-object-not-found-and-sensitive-or-unextractable-objects-stay-inside', async () => {
       const id = await registerOk(
         h,
         alice,
@@ -409,7 +409,7 @@ function suite(adapter: Adapter, skip: string | false): void {
         ObjectType.PrivateKey,
         privateKeyItem(pkcs8(ec.privateKey)),
       );
-      assert.equal((await call(h, bob, '2.1', 'Get', [uid(id)])).reasonName, 'ItemNotFound');
+      assert.equal((await call(h, bob, '2.1', 'Get', [uid(id)])).reasonName, 'ObjectNotFound');
       const sensitive = await registerOk(
         h,
         alice,

@@ -240,7 +240,7 @@ function suite(adapter: Adapter, skip: string | false): void {
       assert.equal(single.resultStatus, 0, single.resultMessage);
       assert.equal(
         (await call(h, bob, '2.1', 'Sign', [uid(active.privateId), byteString(Tag.Data, DATA)])).reasonName,
-        'ItemNotFound',
+        'ObjectNotFound',
       );
     });
   });

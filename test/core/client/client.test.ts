@@ -66,15 +66,42 @@ test('server-result-reason-surfaces-as-typed-kmip-result-error', async () => {
   });
 });
 
-test('typed-method-of-an-unknown-object-is-item-not-found', async () => {
-  await withClient({}, async (c) => {
-    assert.ok((await c.queryServer()).operations.includes('Get'), 'the standalone profile serves Get');
-    await assert.rejects(
-      c.get('no-such-object'),
-      (e: unknown) => e instanceof KmipResultError && e.resultReasonName === 'ItemNotFound',
-    );
-  });
-});
+// No such object: KMIP 2.0 added Object Not Found; 1.x answers Item Not Found (1.4 §11.12).
+for (const [version, reason, said] of [
+  ['1.4', 'ItemNotFound', 'item-not-found'],
+  ['2.0', 'ObjectNotFound', 'object-not-found'],
+  ['2.1', 'ObjectNotFound', 'object-not-found'],
+] as const) {
+  for (const transport of ['ttlv', 'https-json'] as const) {
+    test(`typed-method-of-an-unknown-object-is-${said}-in-kmip-${version}-over-${transport}`, async () => {
+      const over: Partial<KmipClientOptions> =
+        transport === 'ttlv'
+          ? { version }
+          : {
+              version,
+              transport: 'https',
+              encoding: 'json',
+              port: server.addresses.https?.port ?? 0,
+              servername: 'localhost',
+            };
+      await withClient(over, async (c) => {
+        assert.ok((await c.queryServer()).operations.includes('Get'), 'the standalone profile serves Get');
+        for (const attempt of [
+          c.get('no-such-object'),
+          c.getAttributes({ uniqueIdentifier: 'no-such-object' }),
+        ])
+          await assert.rejects(
+            attempt,
+            (e: unknown) =>
+              e instanceof KmipResultError &&
+              e.resultReasonName === reason &&
+              e.resultReason === ResultReason[reason] &&
+              e.message.includes(reason),
+          );
+      });
+    });
+  }
+}
 
 test('batch-of-typed-requests-reports-each-outcome-and-stop-leaves-the-rest-unrun', async () => {
   await withClient({}, async (c) => {
