@@ -29,6 +29,7 @@
  * the caller's use of the unwrapped Key Block settles. Big Integers of a TTLV-encoded Transparent
  * private key are JavaScript bigints and cannot be zeroed: the Byte String formats avoid that.
  */
+import { createDecipheriv } from 'node:crypto';
 import { KryptonError, isKryptonError } from '../errors.js';
 import type { RequestContext } from '../dispatch/operation.js';
 import {
@@ -45,7 +46,7 @@ import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import { LinkType, ObjectType, State, type ManagedObject } from '../../storage-adapters/index.js';
 import { rsaDecrypt } from '../crypto/rsa-encryption.js';
 import { withPrivateKey } from './asymmetric-objects.js';
-import { cipherParameters, decryptWith, type CipherParameters } from './cipher.js';
+import { cipherParameters, type CipherParameters } from './cipher.js';
 import { rsaEncryptionParameters } from './key-usage.js';
 import { AES } from './key-material.js';
 import {
@@ -231,13 +232,32 @@ export function unwrapFailure(): KryptonError {
   return new KryptonError('KRY_CRYPTO_FAILURE', 'the wrapped key material does not unwrap');
 }
 
-/** `wrapped` unwrapped with the AES key `kek` (NIST key wrap or key wrap with padding). */
+/** RFC 3394 §2.2.3.1 and RFC 5649 §3 initial values. */
+const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+const KWP_IV = Buffer.from('a65959a6', 'hex');
+
+/**
+ * `wrapped` unwrapped with the AES key `kek` (NIST key wrap or key wrap with padding). OpenSSL's
+ * wrap ciphers answer the whole plaintext from `update`, so no other copy of it is left behind.
+ */
 export function aesUnwrap(kek: Buffer, p: CipherParameters, wrapped: Uint8Array): Buffer {
+  if (kek.length !== 16 && kek.length !== 24 && kek.length !== 32) throw unwrapFailure();
+  const padded = p.mode === BlockCipherMode.AESKeyWrapPadding;
+  if (wrapped.length < (padded ? 16 : 24) || wrapped.length % 8 !== 0) throw unwrapFailure();
+  const name = `id-aes${kek.length * 8}-wrap${padded ? '-pad' : ''}`;
+  let head: Buffer | undefined;
   try {
-    return decryptWith(kek, p, { data: wrapped, iv: undefined, aad: undefined, tag: undefined });
-  } catch (err) {
-    if (isKryptonError(err) && err.reason === 'CryptographicFailure') throw unwrapFailure();
-    throw err;
+    const decipher = createDecipheriv(name, kek, padded ? KWP_IV : KW_IV);
+    head = decipher.update(wrapped);
+    const tail = decipher.final();
+    if (tail.length === 0) return head;
+    const out = Buffer.concat([head, tail]);
+    head.fill(0);
+    tail.fill(0);
+    return out;
+  } catch {
+    head?.fill(0);
+    throw unwrapFailure();
   }
 }
 
