@@ -42,9 +42,23 @@ export function unwrapKeyRfc5649(kek: Uint8Array, wrapped: Uint8Array): Buffer {
   if (wrapped.length < 16 || wrapped.length % 8 !== 0 || wrapped.length > MAX_WRAPPED_KEY_BYTES + 8) {
     throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapped key length is invalid');
   }
+  return unwrapWithWrapCipher(cipherName, kek, KWP_AIV, wrapped);
+}
+
+/**
+ * Runs one of OpenSSL's AES wrap ciphers (`id-aes*-wrap`, `id-aes*-wrap-pad`) backwards. They
+ * answer the whole plaintext from `update`, so no other copy of it is left behind; a wrong KEK or
+ * a modified input fails the integrity check (Cryptographic Failure).
+ */
+export function unwrapWithWrapCipher(
+  cipherName: string,
+  kek: Uint8Array,
+  iv: Uint8Array,
+  wrapped: Uint8Array,
+): Buffer {
   let head: Buffer | undefined;
   try {
-    const decipher = createDecipheriv(cipherName, kek, KWP_AIV);
+    const decipher = createDecipheriv(cipherName, kek, iv);
     head = decipher.update(wrapped);
     const tail = decipher.final();
     if (tail.length === 0) return head;

@@ -29,7 +29,6 @@
  * the caller's use of the unwrapped Key Block settles. Big Integers of a TTLV-encoded Transparent
  * private key are JavaScript bigints and cannot be zeroed: the Byte String formats avoid that.
  */
-import { createDecipheriv } from 'node:crypto';
 import { KryptonError, isKryptonError } from '../errors.js';
 import type { RequestContext } from '../dispatch/operation.js';
 import {
@@ -45,6 +44,7 @@ import { byteString, child, enumeration, structure } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import { LinkType, ObjectType, State, type ManagedObject } from '../../storage-adapters/index.js';
 import { rsaDecrypt } from '../crypto/rsa-encryption.js';
+import { unwrapWithWrapCipher } from '../keys/aes-key-wrap.js';
 import { withPrivateKey } from './asymmetric-objects.js';
 import { cipherParameters, type CipherParameters } from './cipher.js';
 import { rsaEncryptionParameters } from './key-usage.js';
@@ -236,27 +236,15 @@ export function unwrapFailure(): KryptonError {
 const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 const KWP_IV = Buffer.from('a65959a6', 'hex');
 
-/**
- * `wrapped` unwrapped with the AES key `kek` (NIST key wrap or key wrap with padding). OpenSSL's
- * wrap ciphers answer the whole plaintext from `update`, so no other copy of it is left behind.
- */
+/** `wrapped` unwrapped with the AES key `kek` (NIST key wrap or key wrap with padding). */
 export function aesUnwrap(kek: Buffer, p: CipherParameters, wrapped: Uint8Array): Buffer {
   if (kek.length !== 16 && kek.length !== 24 && kek.length !== 32) throw unwrapFailure();
   const padded = p.mode === BlockCipherMode.AESKeyWrapPadding;
   if (wrapped.length < (padded ? 16 : 24) || wrapped.length % 8 !== 0) throw unwrapFailure();
   const name = `id-aes${kek.length * 8}-wrap${padded ? '-pad' : ''}`;
-  let head: Buffer | undefined;
   try {
-    const decipher = createDecipheriv(name, kek, padded ? KWP_IV : KW_IV);
-    head = decipher.update(wrapped);
-    const tail = decipher.final();
-    if (tail.length === 0) return head;
-    const out = Buffer.concat([head, tail]);
-    head.fill(0);
-    tail.fill(0);
-    return out;
+    return unwrapWithWrapCipher(name, kek, padded ? KWP_IV : KW_IV, wrapped);
   } catch {
-    head?.fill(0);
     throw unwrapFailure();
   }
 }
