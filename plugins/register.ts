@@ -66,6 +66,7 @@ import {
   requestAttributes,
   requirePayload,
   servicesOf,
+  isV2,
   Usage,
   versioned,
 } from '../core/services/objects.js';
@@ -83,7 +84,10 @@ interface KeyBlockParts {
   readonly algorithm: number | undefined;
   readonly length: number | undefined;
   readonly attributes: KmipAttribute[];
-  /** The key the block was registered wrapped under (its Wrapping Key Link), if it was. */
+  /**
+   * The key the block was registered wrapped under, for the new object's Wrapping Key Link: 2.x
+   * requests only (KMIP 2.1 §6.1.43; the Link Type is 2.0's and is never shown to 1.x clients).
+   */
   readonly wrappedUnder: string | undefined;
 }
 
@@ -123,7 +127,7 @@ async function withKeyBlock(
     block,
     wrapping,
     (w) => unwrapWithHeldKey(ctx, w),
-    (plain) => register(partsOf(plain, wrapping.keyId)),
+    (plain) => register(partsOf(plain, isV2(ctx.protocolVersion) ? wrapping.keyId : undefined)),
   );
 }
 
