@@ -18,6 +18,7 @@ import {
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { writeAttributes, type KmipAttribute } from '../../core/attributes/index.js';
 import { KmipClient, KmipResultError } from '../../core/client/client.js';
 import { secretDataObject, symmetricKeyObject } from '../../core/client/requests.js';
 import type { RunningServer } from '../../core/server/server.js';
@@ -31,6 +32,7 @@ import {
   WrappingMethod,
   type KmipVersion,
 } from '../../core/spec/index.js';
+import { encodeTtlv } from '../../core/ttlv/encoder.js';
 import { byteString, child, enumeration, integer, structure, textString } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { clientFor, startTestServer } from '../e2e/support.js';
@@ -442,6 +444,36 @@ function coreSuite(adapter: Adapter, skip: string | false): void {
           length: 2048,
         });
         assert.equal((await reasonOf(registerAs(alice, 'PublicKey', pub))).reason, 'FeatureNotSupported');
+      });
+    }
+
+    for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+      it(`attributes-wrapped-with-the-key-material-count-as-request-attributes-in-${version}`, async () => {
+        alice.version = version;
+        const kekBytes = randomBytes(32);
+        const k = await registerAs(alice, 'SymmetricKey', symmetricKeyObject(kekBytes, 'AES'), {
+          CryptographicUsageMask: KEK_USAGE,
+        });
+        const usage: KmipAttribute = { name: 'CryptographicUsageMask', value: 0x04 | 0x08 | 0x80 };
+        // The Key Value wrapped TTLV-encoded (the default), its attributes in the version's form.
+        const written = writeAttributes([usage], version);
+        const keyValue = structure(Tag.KeyValue, [
+          byteString(Tag.KeyMaterial, randomBytes(32)),
+          ...(version === '2.1' ? [structure(Tag.Attributes, written)] : written),
+        ]);
+        const object = wrappedBlock(
+          Tag.SymmetricKey,
+          KeyFormatType.Raw,
+          aesKeyWrap(kekBytes, encodeTtlv(keyValue)),
+          keyData(k, undefined, EncodingOption.TTLVEncoding),
+          { alg: AES, length: 256 },
+        );
+        const id = (await alice.register({ objectType: 'SymmetricKey', object })).uniqueIdentifier;
+        const attrs = await alice.getAttributes({
+          uniqueIdentifier: id,
+          names: ['Cryptographic Usage Mask'],
+        });
+        assert.equal(attrs.attributes.find((a) => a.name === 'CryptographicUsageMask')?.value, usage.value);
       });
     }
 
