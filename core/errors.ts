@@ -46,6 +46,7 @@ export type ResultReasonName =
   | 'InvalidAttributeValue'
   | 'UsageLimitExceeded'
   | 'InvalidAsynchronousCorrelationValue'
+  | 'InvalidCorrelationValue'
   | 'GeneralFailure';
 
 export interface ErrorDefinition {
@@ -303,6 +304,23 @@ export const ERRORS = define({
   KRY_OP_STREAMING: {
     reason: 'FeatureNotSupported',
     message: 'multi-part (Init/Final Indicator) requests are not supported: send the whole data at once',
+  },
+  // --- Multi-part operations (core/services/crypto-streams.ts) -----------------------------------
+  KRY_STREAM_UNKNOWN: {
+    reason: 'InvalidCorrelationValue',
+    message: 'no open stream of this caller has this Correlation Value',
+  },
+  KRY_STREAM_UNKNOWN_1X: {
+    reason: 'ItemNotFound',
+    message: 'no open stream of this caller has this Correlation Value',
+  },
+  KRY_STREAM_LIMIT: {
+    reason: 'PermissionDenied',
+    message: 'too many open streams: finish one or let it expire',
+  },
+  KRY_STREAM_TOO_LARGE: {
+    reason: 'PermissionDenied',
+    message: 'the stream exceeds the server limit on its size',
   },
   // --- Gateway (core/gateway, plugins/gateway) ---------------------------------------------------
   KRY_GW_UPSTREAM_UNAVAILABLE: {

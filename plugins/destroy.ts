@@ -34,6 +34,8 @@ export async function destroyObject(
     expectedVersion: object.version,
   });
   keys.invalidate(id);
+  // Its open multi-part operations end now (core/services/crypto-streams.ts).
+  ctx.services.streams?.dropKey(ctx.tenant, id);
   ctx.log.info({ keyId: id }, 'key destroyed: material removed');
   return id;
 }

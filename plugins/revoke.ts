@@ -66,6 +66,8 @@ export async function revokeObject(ctx: RequestContext, payload: StructureItem |
     });
   }
   keys.invalidate(id);
+  // Its open multi-part operations end now (core/services/crypto-streams.ts).
+  ctx.services.streams?.dropKey(ctx.tenant, id);
   await store.setAttribute(ctx.tenant, id, {
     name: 'RevocationReason',
     value: { RevocationReasonCode: code, ...(message !== undefined && { RevocationMessage: message }) },

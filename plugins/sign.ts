@@ -9,8 +9,13 @@
  * → Invalid Object Type (1.x Illegal Operation); not Active or past its Protect Stop Date → Wrong
  * Key Lifecycle State (1.x Permission Denied); no Sign usage → Incompatible Cryptographic Usage
  * Mask (1.x Permission Denied); neither Data nor Digested Data → Missing Data; parameters that do
- * not fit the key → Invalid Field; a scheme Krypton does not offer, or multi-part (Init/Final
- * Indicator) requests → Feature Not Supported.
+ * not fit the key → Invalid Field; a scheme Krypton does not offer → Feature Not Supported; the
+ * key's Usage Limits exhausted → Permission Denied (KMIP 2.1 §6.1.55: an allocation is obtained
+ * for every signature; Unit Byte counts the bytes signed, Unit Object one per signature).
+ *
+ * Multi-part (core/services/crypto-streams.ts): Data in parts, the Signature Data on the last
+ * answer. RSA and ECDSA hash the parts as they come; Ed25519, one-shot, buffers them (at most
+ * `limits.maxStreamBufferedBytes`); Digested Data is single-part. The key is checked on every part.
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
@@ -24,30 +29,45 @@ import { withPrivateKey } from '../core/services/asymmetric-objects.js';
 import {
   checkProtect,
   checkUsage,
-  refuseMultiPart,
+  consumeProtectUsage,
   signatureParameters,
   storedParameters,
 } from '../core/services/key-usage.js';
+import {
+  cryptoStreamsPlugin,
+  servePart,
+  streamPartOf,
+  type StreamOperation,
+} from '../core/services/crypto-streams.js';
+import { SignatureStream } from '../core/services/stream-ciphers.js';
 import {
   bytesChild,
   loadObject,
   objectTypeError,
   refuseL4,
   requirePayload,
+  servicesOf,
   uniqueIdentifierOf,
   versioned,
 } from '../core/services/objects.js';
-import { ObjectType } from '../storage-adapters/index.js';
+import { ObjectType, type ManagedObject } from '../storage-adapters/index.js';
 
-export async function signData(ctx: RequestContext, payload: StructureItem | undefined): Promise<TtlvItem[]> {
-  const body = requirePayload(payload);
-  refuseMultiPart(body);
-  const object = await loadObject(ctx, uniqueIdentifierOf(ctx, body));
+/** The tenant's Private Key `id`, Active, before its Protect Stop Date, with Sign usage. */
+async function signingKey(ctx: RequestContext, id: string): Promise<ManagedObject> {
+  const object = await loadObject(ctx, id);
   refuseL4(object);
   if (object.objectType !== ObjectType.PrivateKey)
     throw objectTypeError(ctx.protocolVersion, 'Sign takes a Private Key');
   checkProtect(object);
   checkUsage(ctx, object, CryptographicUsageMask.Sign, 'Sign');
+  return object;
+}
+
+export async function signData(ctx: RequestContext, payload: StructureItem | undefined): Promise<TtlvItem[]> {
+  const body = requirePayload(payload);
+  const part = streamPartOf(body);
+  if (part !== undefined) return servePart(ctx, body, part, SIGN_STREAM, 'core');
+  const object = await signingKey(ctx, uniqueIdentifierOf(ctx, body));
   const data = bytesChild(body, Tag.Data, 'Data');
   const digested = bytesChild(body, Tag.DigestedData, 'Digested Data');
   if (data === undefined && digested === undefined)
@@ -58,8 +78,31 @@ export async function signData(ctx: RequestContext, payload: StructureItem | und
   const signature = await withPrivateKey(ctx, object, (key) =>
     signWith(key, signatureScheme(key, params), { data, digested }),
   );
+  // Consumed once the signature exists and before it leaves: a failed Sign consumes nothing.
+  const signed = (data ?? digested)!.length;
+  await consumeProtectUsage(servicesOf(ctx).store, ctx.tenant, object, signed);
   return [textString(Tag.UniqueIdentifier, object.id), byteString(Tag.SignatureData, signature)];
 }
+
+const SIGN_STREAM: StreamOperation<SignatureStream> = {
+  operation: 'Sign',
+  protects: true,
+  key: signingKey,
+  async start(ctx, body, object, limits) {
+    if (child(body, Tag.DigestedData) !== undefined)
+      throw new KryptonError('KRY_OP_STREAMING', 'Digested Data is single-part');
+    const params = signatureParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
+    const scheme = await withPrivateKey(ctx, object, (key) => signatureScheme(key, params));
+    return new SignatureStream(scheme, 'sign', limits.maxStreamBufferedBytes);
+  },
+  update: (state, data) => state.update(data),
+  async finish(ctx, state, _body, object) {
+    const signature = await withPrivateKey(ctx, object, (key) => state.sign(key));
+    return { items: [byteString(Tag.SignatureData, signature)] };
+  },
+};
+
+export { cryptoStreamsPlugin as kryptonPlugin };
 
 export const sign = defineOperation({
   operation: 'Sign',

@@ -8,8 +8,11 @@
  * Invalid Object Type (1.x Illegal Operation); Pre-Active, destroyed, or before its Process Start
  * Date → Wrong Key Lifecycle State (1.x Permission Denied); no Verify usage → Incompatible
  * Cryptographic Usage Mask (1.x Permission Denied); no Signature Data or no Data → Missing Data;
- * parameters that do not fit the key → Invalid Field; Digested Data, multi-part requests → Feature
- * Not Supported.
+ * parameters that do not fit the key → Invalid Field; Digested Data → Feature Not Supported.
+ * Verification consumes no Usage Limits (KMIP 2.1 §4.59: processing is not limited).
+ *
+ * Multi-part (core/services/crypto-streams.ts): Data in parts, the Signature Data on the first or
+ * the last part; only the last answer carries the Validity Indicator (KMIP 2.1 §6.1.56).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
@@ -23,10 +26,16 @@ import { publicKeyOf } from '../core/services/asymmetric-objects.js';
 import {
   checkProcess,
   checkUsage,
-  refuseMultiPart,
   signatureParameters,
   storedParameters,
 } from '../core/services/key-usage.js';
+import {
+  cryptoStreamsPlugin,
+  servePart,
+  streamPartOf,
+  type StreamOperation,
+} from '../core/services/crypto-streams.js';
+import { SignatureStream } from '../core/services/stream-ciphers.js';
 import {
   bytesChild,
   loadObject,
@@ -36,20 +45,34 @@ import {
   uniqueIdentifierOf,
   versioned,
 } from '../core/services/objects.js';
-import { ObjectType } from '../storage-adapters/index.js';
+import { ObjectType, type ManagedObject } from '../storage-adapters/index.js';
+
+/** The tenant's Public Key `id`, in a state that processes data, with Verify usage. */
+async function verifyingKey(ctx: RequestContext, id: string): Promise<ManagedObject> {
+  const object = await loadObject(ctx, id);
+  refuseL4(object);
+  if (object.objectType !== ObjectType.PublicKey)
+    throw objectTypeError(ctx.protocolVersion, 'Signature Verify takes a Public Key');
+  checkProcess(object);
+  checkUsage(ctx, object, CryptographicUsageMask.Verify, 'Signature Verify');
+  return object;
+}
+
+function validity(id: string, valid: boolean): TtlvItem[] {
+  return [
+    textString(Tag.UniqueIdentifier, id),
+    enumeration(Tag.ValidityIndicator, valid ? ValidityIndicator.Valid : ValidityIndicator.Invalid),
+  ];
+}
 
 export async function verifySignature(
   ctx: RequestContext,
   payload: StructureItem | undefined,
 ): Promise<TtlvItem[]> {
   const body = requirePayload(payload);
-  refuseMultiPart(body);
-  const object = await loadObject(ctx, uniqueIdentifierOf(ctx, body));
-  refuseL4(object);
-  if (object.objectType !== ObjectType.PublicKey)
-    throw objectTypeError(ctx.protocolVersion, 'Signature Verify takes a Public Key');
-  checkProcess(object);
-  checkUsage(ctx, object, CryptographicUsageMask.Verify, 'Signature Verify');
+  const part = streamPartOf(body);
+  if (part !== undefined) return servePart(ctx, body, part, VERIFY_STREAM, 'core');
+  const object = await verifyingKey(ctx, uniqueIdentifierOf(ctx, body));
   const signature = bytesChild(body, Tag.SignatureData, 'Signature Data');
   if (signature === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Signature Data');
   const data = bytesChild(body, Tag.Data, 'Data');
@@ -58,12 +81,34 @@ export async function verifySignature(
     throw new KryptonError('KRY_OP_MISSING_DATA', 'Data or Digested Data');
   const key = publicKeyOf(object);
   const params = signatureParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
-  const valid = verifyWith(key, signatureScheme(key, params), { data, digested }, signature);
-  return [
-    textString(Tag.UniqueIdentifier, object.id),
-    enumeration(Tag.ValidityIndicator, valid ? ValidityIndicator.Valid : ValidityIndicator.Invalid),
-  ];
+  return validity(object.id, verifyWith(key, signatureScheme(key, params), { data, digested }, signature));
 }
+
+const VERIFY_STREAM: StreamOperation<SignatureStream> = {
+  operation: 'SignatureVerify',
+  protects: false,
+  key: verifyingKey,
+  async start(_ctx, body, object, limits) {
+    if (child(body, Tag.DigestedData) !== undefined)
+      throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'Signature Verify over Digested Data');
+    const params = signatureParameters(child(body, Tag.CryptographicParameters), storedParameters(object));
+    const state = new SignatureStream(
+      signatureScheme(publicKeyOf(object), params),
+      'verify',
+      limits.maxStreamBufferedBytes,
+    );
+    state.presented = bytesChild(body, Tag.SignatureData, 'Signature Data');
+    return state;
+  },
+  update: (state, data) => state.update(data),
+  async finish(_ctx, state, body, object) {
+    const signature = bytesChild(body, Tag.SignatureData, 'Signature Data') ?? state.presented;
+    if (signature === undefined) throw new KryptonError('KRY_OP_MISSING_DATA', 'Signature Data');
+    return { items: validity(object.id, state.verify(publicKeyOf(object), signature)).slice(1) };
+  },
+};
+
+export { cryptoStreamsPlugin as kryptonPlugin };
 
 export const signatureVerify = defineOperation({
   operation: 'SignatureVerify',

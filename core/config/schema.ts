@@ -76,6 +76,14 @@ export interface LimitsConfig {
   maxConnections: number;
   maxConnectionsPerPeer: number;
   shutdownGraceMs: number;
+  /** Multi-part operations (core/services/crypto-streams.ts): open streams overall and per identity. */
+  maxStreams: number;
+  maxStreamsPerIdentity: number;
+  /** A stream without a part for this long ends. */
+  streamIdleTimeoutMs: number;
+  /** Input bytes one stream may carry, and what a one-shot algorithm (Ed25519) may buffer. */
+  maxStreamBytes: number;
+  maxStreamBufferedBytes: number;
 }
 
 /** Where managed objects live. No adapter: the profile has no store (a gateway, a bare framework). */
@@ -315,6 +323,11 @@ export const profileSchema = {
         maxConnections: { ...positive, default: 1024 },
         maxConnectionsPerPeer: { ...positive, default: 64 },
         shutdownGraceMs: { type: 'integer', minimum: 0, default: 10000 },
+        maxStreams: { ...positive, default: 1024 },
+        maxStreamsPerIdentity: { ...positive, default: 16 },
+        streamIdleTimeoutMs: { ...positive, default: 60000 },
+        maxStreamBytes: { ...positive, default: 1073741824 },
+        maxStreamBufferedBytes: { ...positive, default: 1048576 },
       },
     },
     logging: {

@@ -18,6 +18,11 @@ const HMACS: Readonly<Record<number, string>> = Object.freeze({
   [CryptographicAlgorithm.HMAC_SHA512]: 'sha512',
 });
 
+/** The node:crypto hash of an HMAC algorithm, undefined for another algorithm. */
+export function hmacHashOf(algorithm: number): string | undefined {
+  return HMACS[algorithm];
+}
+
 export function isHmacAlgorithm(algorithm: number | undefined): boolean {
   return algorithm !== undefined && HMACS[algorithm] !== undefined;
 }
@@ -49,7 +54,11 @@ export function computeMac(algorithm: number, key: Uint8Array, data: Uint8Array)
 
 /** Constant-time check of a presented MAC; a truncated MAC is accepted down to half its length. */
 export function verifyMac(algorithm: number, key: Uint8Array, data: Uint8Array, mac: Uint8Array): boolean {
-  const expected = computeMac(algorithm, key, data);
+  return macMatches(computeMac(algorithm, key, data), mac);
+}
+
+/** Constant-time comparison of a presented MAC with the computed one (truncated down to half its length). */
+export function macMatches(expected: Buffer, mac: Uint8Array): boolean {
   if (
     mac.length < Math.min(8, expected.length) ||
     mac.length < expected.length / 2 ||

@@ -154,7 +154,7 @@ export function signatureScheme(key: KeyObject, params: SignatureParameters): Si
   };
 }
 
-function rsaOptions(scheme: SignatureScheme, verifying: boolean): Record<string, number> {
+export function rsaOptions(scheme: SignatureScheme, verifying: boolean): Record<string, number> {
   if (scheme.padding === 'pss')
     return {
       padding: constants.RSA_PKCS1_PSS_PADDING,

@@ -12,6 +12,7 @@
  * core changed it is `pollIntervalMs` (+ one request timeout) with the core reachable, `ttlMs` without.
  *
  * `core-only` residency: nothing is cached; wraps and unwraps are Encrypt/Decrypt at the core.
+ * Either way an L3 with Usage Limits stays at the core, which counts its uses.
  */
 import type { Logger } from 'pino';
 import { readAttributes, type KmipAttribute } from '../attributes/index.js';
@@ -103,6 +104,14 @@ function levelOf(attrs: readonly KmipAttribute[]): unknown {
     (a) =>
       a.name === LEVEL_ATTRIBUTE || (a.vendorIdentification === 'x' && a.name === LEVEL_ATTRIBUTE.slice(2)),
   )?.value;
+}
+
+/**
+ * An L3 with Usage Limits is never cached: the core owns the counter (KMIP 2.1 §4.59), so every
+ * use of it is the core's Encrypt, which consumes them; one that gains limits is dropped at the poll.
+ */
+function hasUsageLimits(attrs: readonly KmipAttribute[]): boolean {
+  return attrs.some((a) => a.name === 'UsageLimits' && a.vendorIdentification === undefined);
 }
 
 export class L3Keys {
@@ -233,7 +242,7 @@ export class L3Keys {
     if (!attrs?.ok) throw attrs?.error ?? new KryptonError('KRY_GW_UPSTREAM_PROTOCOL');
     if (!got?.ok) throw got?.error ?? new KryptonError('KRY_GW_UPSTREAM_PROTOCOL');
     const list = readAttributes(child(attrs.payload, Tag.Attributes), 'Attributes');
-    if (levelOf(list) !== 'L3') throw new KryptonError('KRY_GW_L3_NOT_CACHEABLE');
+    if (levelOf(list) !== 'L3' || hasUsageLimits(list)) throw new KryptonError('KRY_GW_L3_NOT_CACHEABLE');
     const block = child(child(got.payload, Tag.SymmetricKey), Tag.KeyBlock);
     const value = child(block, Tag.KeyValue);
     if (value?.type !== 'ByteString' || child(block, Tag.KeyWrappingData) === undefined)
@@ -288,7 +297,8 @@ export class L3Keys {
             }
             const list = readAttributes(child(r.payload, Tag.Attributes), 'Attributes');
             const view = keyViewFromAttributes(list);
-            if (levelOf(list) !== 'L3' || view.state === 5 || view.state === 6) this.invalidate(tenant, e.id);
+            if (levelOf(list) !== 'L3' || hasUsageLimits(list) || view.state === 5 || view.state === 6)
+              this.invalidate(tenant, e.id);
             else {
               if (view.replaced && !e.view.replaced) this.invalidate(tenant, e.id);
               else e.view = view;

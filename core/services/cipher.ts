@@ -86,13 +86,13 @@ export function cipherParameters(
   return { mode: mode ?? BlockCipherMode.GCM, padding, randomIv, ivLength, tagLength };
 }
 
-function aesName(key: Uint8Array, suffix: string): string {
+export function aesName(key: Uint8Array, suffix: string): string {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32)
     throw new KryptonError('KRY_CRYPTO_FAILURE');
   return `aes-${key.length * 8}-${suffix}`;
 }
 
-function paddingOf(p: CipherParameters): boolean {
+export function paddingOf(p: CipherParameters): boolean {
   if (p.padding === undefined || p.padding === PaddingMethod.PKCS5) return p.padding !== undefined;
   if (p.padding === PaddingMethod.None) return false;
   throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'Padding Method: PKCS5 or None');
@@ -111,7 +111,7 @@ export interface EncryptOutput {
   readonly tag?: Buffer;
 }
 
-function ivFor(
+export function ivFor(
   p: CipherParameters,
   given: Uint8Array | undefined,
   defaultLength: number,
@@ -128,13 +128,13 @@ function ivFor(
   return { iv: randomBytes(length), generated: true };
 }
 
-function tagBytes(p: CipherParameters): number {
+export function tagBytes(p: CipherParameters): number {
   const t = p.tagLength ?? 16;
   if (!Number.isInteger(t) || t < 4 || t > 16) throw new KryptonError('KRY_OP_TAG_LENGTH');
   return t;
 }
 
-function noIv(p: CipherParameters, iv: Uint8Array | undefined, mode: string): void {
+export function noIv(p: CipherParameters, iv: Uint8Array | undefined, mode: string): void {
   if (iv !== undefined || p.randomIv === true) throw invalid(`${mode} takes no IV`);
 }
 
@@ -195,7 +195,7 @@ export interface DecryptInput {
 }
 
 /** Data-dependent failures (bad padding, wrong tag, data not a block multiple) are Cryptographic Failure. */
-function blockCipher(run: () => Buffer): Buffer {
+export function blockCipher(run: () => Buffer): Buffer {
   try {
     return run();
   } catch {

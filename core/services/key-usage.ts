@@ -9,7 +9,7 @@ import { KryptonError } from '../errors.js';
 import type { RequestContext } from '../dispatch/operation.js';
 import { Tag } from '../spec/index.js';
 import { child } from '../ttlv/tree.js';
-import type { StructureItem, TtlvItem } from '../ttlv/types.js';
+import type { TtlvItem } from '../ttlv/types.js';
 import type { SignatureParameters } from '../crypto/signatures.js';
 import type { RsaEncryptionParameters } from '../crypto/rsa-encryption.js';
 import { State, type AttributeValue, type ManagedObject, type Store } from '../../storage-adapters/index.js';
@@ -64,20 +64,6 @@ export async function consumeProtectUsage(
     return;
   const amount = limits.UsageLimitsUnit === USAGE_LIMITS_UNIT_OBJECT ? 1n : BigInt(dataLength);
   await store.consumeUsage(tenant, object.id, amount);
-}
-
-/**
- * Multi-part requests (KMIP 2.1 §6.1.49: Correlation Value, Init Indicator, Final Indicator) are
- * not offered — no OASIS profile case uses them for these operations. A request with both
- * indicators true is a single part and is served.
- */
-export function refuseMultiPart(payload: StructureItem): void {
-  if (child(payload, Tag.CorrelationValue) !== undefined) throw new KryptonError('KRY_OP_STREAMING');
-  const init = child(payload, Tag.InitIndicator);
-  const final = child(payload, Tag.FinalIndicator);
-  if (init === undefined && final === undefined) return;
-  if (init?.type !== 'Boolean' || final?.type !== 'Boolean' || !init.value || !final.value)
-    throw new KryptonError('KRY_OP_STREAMING');
 }
 
 /** Cryptographic Parameters of the request, else the key's attribute (a plain structure). */

@@ -3,7 +3,7 @@
  * local L4, checked and computed as the core does (plugins/encrypt.ts, plugins/decrypt.ts, the
  * modes of core/services/cipher.ts); any other key — an L3 under `core-only` residency, an L2, an
  * unknown identifier — at the core. Encrypt with a local L4 consumes its Usage Limits in the vault
- * (core/services/key-usage.ts consumeProtectUsage).
+ * (core/services/key-usage.ts consumeProtectUsage). Multi-part requests never come here (encrypt.ts).
  */
 import type { RequestContext } from '../../core/dispatch/operation.js';
 import {
@@ -23,13 +23,6 @@ import { bytesChild, requirePayload } from '../../core/services/objects.js';
 import { consumeProtectUsage } from '../../core/services/key-usage.js';
 import { idOf, local, localL4, unwrapL4 } from './routing.js';
 
-/** Streaming Encrypt/Decrypt (Init/Final Indicator, Correlation Value) is not served (as at the core). */
-function refuseStreaming(payload: StructureItem): void {
-  for (const tag of [Tag.InitIndicator, Tag.FinalIndicator, Tag.CorrelationValue])
-    if (child(payload, tag) !== undefined)
-      throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'streaming Encrypt/Decrypt');
-}
-
 function encryptWithKey(
   ctx: RequestContext,
   body: StructureItem,
@@ -37,7 +30,6 @@ function encryptWithKey(
   view: KeyView,
   key: Buffer,
 ): TtlvItem[] {
-  refuseStreaming(body);
   const params = cipherParameters(child(body, Tag.CryptographicParameters), view.cryptographicParameters);
   checkProtect(view, params.mode, ctx.protocolVersion);
   if (
@@ -72,7 +64,6 @@ function decryptWithKey(
   view: KeyView,
   key: Buffer,
 ): TtlvItem[] {
-  refuseStreaming(body);
   const params = cipherParameters(child(body, Tag.CryptographicParameters), view.cryptographicParameters);
   checkProcess(view, params.mode, ctx.protocolVersion);
   const data = bytesChild(body, Tag.Data, 'Data');

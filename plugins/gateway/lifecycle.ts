@@ -34,6 +34,9 @@ export async function routeLifecycle(
   if (object && change)
     return local(ctx, async () => {
       await change(ctx, object, payload);
+      // Revoke and Destroy end the L4's open multi-part operations (core/services/crypto-streams.ts).
+      if (operation === 'Revoke' || operation === 'Destroy')
+        ctx.services.streams?.dropKey(ctx.tenant, object.id);
       return [textString(Tag.UniqueIdentifier, object.id)];
     });
   const gw = gatewayOf(ctx);

@@ -70,6 +70,14 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fre
   'limits.maxConnections': 'Open TTLV connections at most, over all peers.',
   'limits.maxConnectionsPerPeer': 'Open TTLV connections at most from one peer address.',
   'limits.shutdownGraceMs': 'On SIGTERM, how long in-flight requests may finish before connections are cut.',
+  'limits.maxStreams':
+    'Open multi-part operations (Init/Final Indicator, Correlation Value) at most, over all clients.',
+  'limits.maxStreamsPerIdentity': 'Open multi-part operations at most per client identity.',
+  'limits.streamIdleTimeoutMs':
+    'A multi-part operation without a part for this long ends (its state dropped).',
+  'limits.maxStreamBytes': 'Input bytes one multi-part operation may carry over all its parts.',
+  'limits.maxStreamBufferedBytes':
+    'Bytes a multi-part operation may hold until its final part (Ed25519, GCM Decrypt).',
   logging: 'pino JSON logs on standard output (key material and secrets are redacted).',
   'logging.level': 'Lowest level written.',
   'logging.pretty': '`auto`: human-readable when standard output is a terminal; `true`/`false` force it.',
