@@ -29,6 +29,7 @@ export type ResultReasonName =
   | 'NotExtractable'
   | 'ObjectAlreadyExists'
   | 'ObjectNotFound'
+  | 'WrappingObjectNotFound'
   | 'InvalidObjectType'
   | 'WrongKeyLifecycleState'
   | 'ObjectDestroyed'
@@ -201,6 +202,8 @@ export const ERRORS = define({
     reason: 'PermissionDenied',
     message: 'L3 keys are returned only wrapped, and only to gateway identities',
   },
+  // The key a Key Wrapping Specification or Key Wrapping Data names: missing or another tenant's.
+  KRY_OP_WRAPPING_KEY_NOT_FOUND: { reason: 'WrappingObjectNotFound', message: 'wrapping key not found' },
   KRY_OP_INVALID_FIELD: { reason: 'InvalidField', message: 'invalid field' },
   KRY_OP_MISSING_DATA: { reason: 'MissingData', message: 'required data is missing' },
   // CS-BC-M-11..13 (KMIP 1.3-2.1 profiles): a Decrypt without the IV its mode needs.
@@ -348,14 +351,16 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /**
  * The reason a version answers with when it does not define the one an error carries. KMIP 2.0
- * added Object Not Found and Unsupported Protocol Version (2.1 §11.46); 1.x says Item Not Found
- * for a missing object (1.4 §11, §9.1.3.2.29) and Invalid Message for a version it cannot serve.
+ * added Object Not Found, Wrapping Object Not Found and Unsupported Protocol Version (2.1 §11.46);
+ * 1.x says Item Not Found for a missing object or wrapping key (1.4 §11, §11.12) and Invalid
+ * Message for a version it cannot serve.
  * Any other reason a version lacks becomes General Failure. The dispatcher applies this to every
  * answer, so no handler picks these reasons by version.
  */
 export const REASON_IN_OLDER_VERSIONS: Readonly<Partial<Record<ResultReasonName, ResultReasonName>>> =
   Object.freeze({
     ObjectNotFound: 'ItemNotFound',
+    WrappingObjectNotFound: 'ItemNotFound',
     UnsupportedProtocolVersion: 'InvalidMessage',
   });
 

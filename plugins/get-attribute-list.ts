@@ -3,14 +3,15 @@
  * 1.x answers `Attribute Name` text strings (the spec names, custom names as they are); 2.x
  * answers `Attribute Reference` items — the attribute's tag as an Enumeration, or { Vendor
  * Identification, Attribute Name } for vendor attributes. Names the request's version does not
- * define are left out, as in Get Attributes.
+ * define are left out, as in Get Attributes, and so is an attribute none of whose values the
+ * version can carry (a Link whose only value is a Wrapping Key Link, to 1.x).
  *
  * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); an L4 →
  * Permission Denied; archived → Object Archived (KMIP 1.4 §11.14).
  */
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
-import { attributeDef, attributeInVersion, isCustomName } from '../core/attributes/index.js';
+import { attributeDef, attributeValueInVersion, isCustomName } from '../core/attributes/index.js';
 import { Tag } from '../core/spec/index.js';
 import { enumeration, structure, textString } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
@@ -28,7 +29,7 @@ export async function attributeListOf(
   const out: TtlvItem[] = [textString(Tag.UniqueIdentifier, object.id)];
   for (const a of attributesOf(object)) {
     const key = `${a.vendorIdentification ?? ''}\u0000${a.name}`;
-    if (seen.has(key) || !attributeInVersion(a, version)) continue;
+    if (seen.has(key) || !attributeValueInVersion(a, version)) continue;
     seen.add(key);
     const custom = a.vendorIdentification !== undefined || isCustomName(a.name);
     if (!isV2(version)) {

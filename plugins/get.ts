@@ -16,7 +16,8 @@
  *   Wrapping Specification as for L3s. Sensitive → Sensitive (unless wrapped); Extractable false
  *   → Not Extractable (KMIP 2.1 §4.50, §4.20).
  *
- * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); L2, non-gateway
+ * Failure cases: unknown or foreign object → Object Not Found (1.x Item Not Found); unknown or
+ * foreign wrapping key → Wrapping Object Not Found (1.x Item Not Found, 1.4 §11.12); L2, non-gateway
  * L3, L3 without a wrapping specification → Permission Denied; L4 → Permission Denied; destroyed →
  * Wrong Key Lifecycle State; an unsupported Key Format Type → Key Format Type Not Supported;
  * Wrapping Method other than Encrypt, or MAC/sign key information → Feature Not Supported.
@@ -52,6 +53,7 @@ import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { CORE_SERVICES_PLUGIN } from '../core/services/index.js';
 import { cipherParameters, encryptWith } from '../core/services/cipher.js';
 import { withSymmetricKey } from '../core/services/key-material.js';
+import { loadWrappingKey } from '../core/services/wrapped-key-block.js';
 import {
   enumChild,
   isDestroyed,
@@ -113,7 +115,7 @@ async function wrapForExport(
   request: WrappingRequest,
   inner: (key: Buffer) => Buffer,
 ): Promise<Buffer> {
-  const wrapping = await loadObject(ctx, request.keyId);
+  const wrapping = await loadWrappingKey(ctx, request.keyId);
   refuseL4(wrapping);
   if (wrapping.state !== State.Active)
     throw new KryptonError('KRY_KEY_UNUSABLE', 'the wrapping key is not Active');

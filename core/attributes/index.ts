@@ -9,13 +9,16 @@
  * (`x`, `ID`) are the same attribute, so both are kept as `x-ID`.
  *
  * Writing respects the client's version: an attribute the version does not define is left
- * out, never sent to a client that cannot parse it.
+ * out, never sent to a client that cannot parse it, and so is a value holding a tag or an
+ * enumeration value the version does not define (a Wrapping Key Link, KMIP 2.0, to 1.x).
  */
 import { KryptonError } from '../errors.js';
 import {
   Tag,
   attributeByName,
   enumForTag,
+  isExtensionEnumValue,
+  isExtensionTag,
   tagByName,
   tagInVersion,
   tagName,
@@ -213,13 +216,55 @@ export function attributeInVersion(
 }
 
 /**
+ * True when `version` defines every tag and enumeration value of `value` under `tag`: a Link of
+ * type Wrapping Key Link (KMIP 2.1 §11.28, from 2.0) is no Link of 1.x, a Parent Link (from 1.2)
+ * none of 1.0. Vendor extension tags (0x54xxxx) and values (0x8xxxxxxx) belong to every version.
+ */
+function valueInVersion(tag: number, value: AttributeValue, version: KmipVersion): boolean {
+  if (!isExtensionTag(tag) && !tagInVersion(tag, version)) return false;
+  if (typeof value === 'number' && (tagType(tag, version) ?? tagType(tag)) === 'Enumeration') {
+    const def = enumForTag(tag);
+    return def === undefined || isExtensionEnumValue(value) || def.inVersion(value, version);
+  }
+  if (typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return true;
+  return Object.entries(value).every(([key, v]) => {
+    const field = key.startsWith('0x') ? Number(key) : tagByName(key);
+    return field !== undefined && valueInVersion(field, v, version);
+  });
+}
+
+/**
+ * True when `version` can carry this value of the attribute: the attribute is defined there
+ * (attributeInVersion) and so is everything in the value. Get Attribute List names an attribute
+ * only when one of its values passes, as Get Attributes writes only those.
+ */
+export function attributeValueInVersion(attr: KmipAttribute, version: KmipVersion): boolean {
+  if (!attributeInVersion(attr, version)) return false;
+  if (isCustomName(attr.name) || attr.vendorIdentification !== undefined) return true;
+  const def = attributeByName(attr.name)!;
+  return (
+    def.tag !== undefined && valueInVersion(def.tag, fieldsOfVersion(def.camel, attr.value, version), version)
+  );
+}
+
+export interface WriteAttributeOptions {
+  /**
+   * Write a value even if it holds an enumeration value or tag the version lacks. Only for
+   * requests built to probe a server (core/client): answers never send one.
+   */
+  readonly anyValue?: boolean;
+}
+
+/**
  * Writes one attribute in the client's version: 1.x `Attribute { Name, Index?, Value }`, 2.x a
- * native item or a vendor `Attribute`. Undefined when the version cannot carry it.
+ * native item or a vendor `Attribute`. Undefined when the version cannot carry it or this value
+ * of it (attributeValueInVersion).
  */
 export function writeAttribute(
   attr: KmipAttribute,
   version: KmipVersion,
   withIndex = false,
+  options: WriteAttributeOptions = {},
 ): TtlvItem | undefined {
   if (!attributeInVersion(attr, version)) return undefined;
   const major2 = version.startsWith('2.');
@@ -241,6 +286,7 @@ export function writeAttribute(
   const def = attributeByName(attr.name)!;
   if (def.tag === undefined) return undefined;
   const value = fieldsOfVersion(def.camel, attr.value, version);
+  if (options.anyValue !== true && !valueInVersion(def.tag, value, version)) return undefined;
   if (major2) return valueToItem(def.tag, value, version, def.type);
   const fields: TtlvItem[] = [{ tag: Tag.AttributeName, type: 'TextString', value: def.name }];
   if (withIndex && (attr.index ?? 0) > 0)
@@ -275,10 +321,11 @@ export function writeAttributes(
   attrs: readonly KmipAttribute[],
   version: KmipVersion,
   withIndex = false,
+  options: WriteAttributeOptions = {},
 ): TtlvItem[] {
   const out: TtlvItem[] = [];
   for (const a of attrs) {
-    const item = writeAttribute(a, version, withIndex);
+    const item = writeAttribute(a, version, withIndex, options);
     if (item) out.push(item);
   }
   return out;

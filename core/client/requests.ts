@@ -86,6 +86,9 @@ function optUid(items: TtlvItem[], id: string | undefined): void {
   if (id !== undefined) items.push(textString(Tag.UniqueIdentifier, id));
 }
 
+/** A request carries the values it is given: what a server makes of one its version lacks is its test. */
+const AS_GIVEN = { anyValue: true } as const;
+
 /** Attribute container of a request: 1.x `TemplateAttribute`-like, 2.x `Attributes`-like. */
 function attributeContainer(
   attrs: readonly KmipAttribute[],
@@ -93,7 +96,7 @@ function attributeContainer(
   tag1x: number,
   tag2x: number,
 ): StructureItem {
-  return structure(is2(version) ? tag2x : tag1x, writeAttributes(attrs, version));
+  return structure(is2(version) ? tag2x : tag1x, writeAttributes(attrs, version, false, AS_GIVEN));
 }
 
 /** Cryptographic Parameters (KMIP 1.4 §2.1.5) from names: `{ BlockCipherMode: 'CBC', PaddingMethod: 'PKCS5' }`. */
@@ -311,8 +314,9 @@ export function locateRequest(args: LocateArgs = {}): OperationRequest<LocateRes
           ),
         );
       }
-      if (is2(version)) items.push(structure(Tag.Attributes, writeAttributes(attrs, version)));
-      else items.push(...writeAttributes(attrs, version));
+      if (is2(version))
+        items.push(structure(Tag.Attributes, writeAttributes(attrs, version, false, AS_GIVEN)));
+      else items.push(...writeAttributes(attrs, version, false, AS_GIVEN));
       return items;
     },
     parse: (payload) => {
@@ -487,7 +491,7 @@ function singleAttribute(name: string, value: AttributeInputValue, index?: numbe
 }
 
 function writeOne(attr: KmipAttribute, version: KmipVersion, withIndex: boolean): TtlvItem {
-  const item = writeAttribute(attr, version, withIndex);
+  const item = writeAttribute(attr, version, withIndex, AS_GIVEN);
   if (!item) bad(`attribute '${attr.name}' does not exist in KMIP ${version}`);
   return item;
 }

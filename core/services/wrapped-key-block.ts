@@ -12,9 +12,9 @@
  * - Encoding Option No Encoding: the plaintext is the Byte String Key Material itself. TTLV
  *   Encoding (the default when absent): the plaintext is a TTLV-encoded Key Value structure, with
  *   its Key Material and any attributes wrapped with it (1.x Attribute items, 2.x Attributes).
- * - The wrapping key must be the caller's tenant's (a foreign or missing one is Object Not
- *   Found, as any missing object), Active, with Unwrap Key in its Cryptographic Usage Mask. A
- *   Public Key named as the wrapping key unwraps with its linked Private Key.
+ * - The wrapping key must be the caller's tenant's (a foreign or missing one is Wrapping Object
+ *   Not Found, 1.x Item Not Found: loadWrappingKey), Active, with Unwrap Key in its Cryptographic
+ *   Usage Mask. A Public Key named as the wrapping key unwraps with its linked Private Key.
  *
  * Failure cases: Wrapping Method other than Encrypt, MAC/Signature Key Information, a
  * MAC/Signature or an IV/Counter/Nonce → Feature Not Supported; no Encryption Key Information →
@@ -249,12 +249,27 @@ export function aesUnwrap(kek: Buffer, p: CipherParameters, wrapped: Uint8Array)
   }
 }
 
+/**
+ * The key a Key Wrapping Specification or Key Wrapping Data names, of the caller's tenant. A
+ * missing or foreign one is Wrapping Object Not Found (KMIP 2.1 §6.1.19, §6.1.21 error tables;
+ * the dispatcher answers 1.x with Item Not Found, as 1.4 §11.12 "Wrapping key does not exist").
+ */
+export async function loadWrappingKey(ctx: RequestContext, id: string): Promise<ManagedObject> {
+  try {
+    return await loadObject(ctx, id);
+  } catch (err) {
+    if (isKryptonError(err) && err.code === 'KRY_STORE_NOT_FOUND')
+      throw new KryptonError('KRY_OP_WRAPPING_KEY_NOT_FOUND');
+    throw err;
+  }
+}
+
 /** The Private Key of a Public Key named as the wrapping key (its Private Key Link, same tenant). */
 async function privateKeyOf(ctx: RequestContext, publicKey: ManagedObject): Promise<ManagedObject> {
   const id = linkOf(publicKey, LinkType.PrivateKeyLink);
   if (id === undefined)
     throw new KryptonError('KRY_OP_INVALID_FIELD', 'the wrapping Public Key has no Private Key here');
-  return loadObject(ctx, id);
+  return loadWrappingKey(ctx, id);
 }
 
 /**
@@ -262,7 +277,7 @@ async function privateKeyOf(ctx: RequestContext, publicKey: ManagedObject): Prom
  * sealed, or an RSA Private Key (or the Public Key of a pair the core holds).
  */
 export async function unwrapWithHeldKey(ctx: RequestContext, wrapping: KeyWrapping): Promise<Buffer> {
-  let key = await loadObject(ctx, wrapping.keyId);
+  let key = await loadWrappingKey(ctx, wrapping.keyId);
   refuseL4(key);
   if (key.objectType === ObjectType.PublicKey) key = await privateKeyOf(ctx, key);
   const isRsa =

@@ -7,14 +7,16 @@
  * padding and No Encoding, the vault's bytes are returned as they are, never unwrapped. Any other
  * object is the core's: forwarded (an L3 is returned only wrapped, and only to gateways).
  *
- * Failure cases: destroyed → Wrong Key Lifecycle State; Key Compression Type, Wrapping Method
- * other than Encrypt, MAC/Signature Key Information → Feature Not Supported; an unsupported Key
- * Format Type → Key Format Type Not Supported; the L3 not usable → as Decrypt at the core.
+ * Failure cases: destroyed → Wrong Key Lifecycle State; a wrapping key neither the gateway nor the
+ * core has for the tenant → Wrapping Object Not Found (1.x Item Not Found); Key Compression Type,
+ * Wrapping Method other than Encrypt, MAC/Signature Key Information → Feature Not Supported; an
+ * unsupported Key Format Type → Key Format Type Not Supported; the L3 not usable → as Decrypt at
+ * the core.
  */
 import { defaultFormatOf } from '../../core/services/asymmetric-objects.js';
 import { defineOperation, type RequestContext } from '../../core/dispatch/operation.js';
 import { forwardItem, gatewayOf, checkProtect, keyViewOf } from '../../core/gateway/index.js';
-import { KryptonError } from '../../core/errors.js';
+import { KryptonError, isKryptonError } from '../../core/errors.js';
 import {
   BlockCipherMode,
   EncodingOption,
@@ -64,10 +66,18 @@ async function encryptUnder(
     checkProtect(cached.view, params.mode, ctx.protocolVersion);
     return encryptWith(cached.key, params, { data, iv: undefined, aad: undefined }).data;
   }
-  const out = await gw.delegate.call(ctx, {
-    operation: 'Encrypt',
-    payload: [textString(Tag.UniqueIdentifier, keyId), parameters ?? NIST_KW, byteString(Tag.Data, data)],
-  });
+  let out: StructureItem | undefined;
+  try {
+    out = await gw.delegate.call(ctx, {
+      operation: 'Encrypt',
+      payload: [textString(Tag.UniqueIdentifier, keyId), parameters ?? NIST_KW, byteString(Tag.Data, data)],
+    });
+  } catch (err) {
+    // The core knows no such key of the tenant: it is the wrapping key that is missing.
+    if (isKryptonError(err) && (err.reason === 'ObjectNotFound' || err.reason === 'ItemNotFound'))
+      throw new KryptonError('KRY_OP_WRAPPING_KEY_NOT_FOUND');
+    throw err;
+  }
   const d = child(out, Tag.Data);
   if (d?.type !== 'ByteString') throw new KryptonError('KRY_GW_UPSTREAM_PROTOCOL', 'no Data');
   return d.value;

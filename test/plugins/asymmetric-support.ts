@@ -45,7 +45,10 @@ export const Mask = {
 
 export function attributesItem(version: KmipVersion, attrs: readonly AttrSpec[], tag?: number): TtlvItem {
   const v2 = version.startsWith('2.');
-  return structure(tag ?? (v2 ? Tag.Attributes : Tag.TemplateAttribute), writeAttributes(attrs, version));
+  return structure(
+    tag ?? (v2 ? Tag.Attributes : Tag.TemplateAttribute),
+    writeAttributes(attrs, version, false, { anyValue: true }),
+  );
 }
 
 export function keyBlock(

@@ -700,16 +700,26 @@ function suite(adapter: Adapter, skip: string | false): void {
       ]);
       const keyValue = decodeTtlv(Buffer.from(bytesOf(unwrapped.payload, Tag.Data)!));
       assert.deepEqual(Buffer.from(child(keyValue, Tag.KeyMaterial)!.value as Uint8Array), plain);
-      // Foreign wrapping key: as missing.
+      // Foreign wrapping key: as missing, Wrapping Object Not Found (KMIP 2.1 §6.1.21; 1.x Item Not Found).
       const bobKey = await createKey(h, bob, '2.1', aesAttributes(256, 0x30));
-      const foreign = await call(h, gateway, '2.1', 'Get', [
-        uid(l3),
-        structure(Tag.KeyWrappingSpecification, [
-          enumeration(Tag.WrappingMethod, 1),
-          structure(Tag.EncryptionKeyInformation, [uid(bobKey)]),
-        ]),
-      ]);
-      assert.equal(foreign.reasonName, 'ObjectNotFound');
+      const under = (version: KmipVersion, keyId: string) =>
+        call(h, gateway, version, 'Get', [
+          uid(l3),
+          structure(Tag.KeyWrappingSpecification, [
+            enumeration(Tag.WrappingMethod, 1),
+            structure(Tag.EncryptionKeyInformation, [uid(keyId)]),
+          ]),
+        ]);
+      for (const [version, reason] of [
+        ['2.1', 'WrappingObjectNotFound'],
+        ['1.4', 'ItemNotFound'],
+      ] as const) {
+        const foreign = await under(version, bobKey);
+        assert.equal(foreign.reasonName, reason);
+        const missing = await under(version, 'no-such-key');
+        assert.equal(missing.reasonName, reason);
+        assert.equal(missing.resultMessage, foreign.resultMessage);
+      }
     });
 
     it('l2-material-never-leaves-the-core', async () => {

@@ -27,6 +27,7 @@ import {
   EncodingOption,
   HashingAlgorithm,
   KeyFormatType,
+  LinkType,
   PaddingMethod,
   Tag,
   WrappingMethod,
@@ -152,13 +153,17 @@ function registerAs(
   objectType: string,
   object: StructureItem,
   attributes: Record<string, unknown> = {},
+  version?: KmipVersion,
 ): Promise<string> {
   return c
-    .register({
-      objectType,
-      attributes: { ActivationDate: past(), ...attributes } as never,
-      object,
-    })
+    .register(
+      {
+        objectType,
+        attributes: { ActivationDate: past(), ...attributes } as never,
+        object,
+      },
+      version !== undefined ? { version } : {},
+    )
     .then((r) => r.uniqueIdentifier);
 }
 
@@ -366,10 +371,10 @@ function coreSuite(adapter: Adapter, skip: string | false): void {
         const local = createCipheriv('aes-256-ecb', dek, null).setAutoPadding(false).update(BLOCK);
         assert.deepEqual(await ecb(alice, ok), local);
 
-        // A missing wrapping key and another tenant's are the same answer.
+        // A missing wrapping key and another tenant's are the same answer: Wrapping Object Not
+        // Found (KMIP 2.0), which 1.x lacks: Item Not Found there.
         const missing = await reg(block(keyData(`no-such-${randomBytes(4).toString('hex')}`)));
-        // 2.x answers Object Not Found where the dispatcher maps it (1.x: Item Not Found).
-        assert.match(missing.reason ?? '', v2 ? /^(Object|Item)NotFound$/ : /^ItemNotFound$/);
+        assert.equal(missing.reason, v2 ? 'WrappingObjectNotFound' : 'ItemNotFound');
         const bobs = await kek(bob);
         assert.deepEqual(await reg(block(keyData(bobs))), missing);
         // Bob cannot use alice's key either.
@@ -444,6 +449,64 @@ function coreSuite(adapter: Adapter, skip: string | false): void {
           length: 2048,
         });
         assert.equal((await reasonOf(registerAs(alice, 'PublicKey', pub))).reason, 'FeatureNotSupported');
+      });
+    }
+
+    for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+      it(`get-wrapped-under-a-missing-or-foreign-key-is-wrapping-object-not-found-in-${version}`, async () => {
+        alice.version = version;
+        bob.version = version;
+        gateway.version = version;
+        const wrappingGone = version === '2.1' ? 'WrappingObjectNotFound' : 'ItemNotFound';
+        const k = await kek(alice);
+        const secret = await registerAs(alice, 'SecretData', secretDataObject(Buffer.from('a secret')));
+        const l3 = await kek(alice, ['Encrypt', 'Decrypt']);
+        const nobody = `no-such-${randomBytes(4).toString('hex')}`;
+        const bobs = await kek(bob);
+        const getUnder = (c: KmipClient, id: string, keyId: string) =>
+          reasonOf(c.get({ uniqueIdentifier: id, keyWrappingSpecification: wrappingSpec(keyId) }));
+        for (const [c, id] of [
+          [alice, secret],
+          [gateway, l3],
+        ] as const) {
+          const missing = await getUnder(c, id, nobody);
+          assert.equal(missing.reason, wrappingGone);
+          assert.deepEqual(await getUnder(c, id, bobs), missing, "another tenant's key is a missing one");
+          // The control: the same request under the tenant's key succeeds.
+          const got = await c.get({ uniqueIdentifier: id, keyWrappingSpecification: wrappingSpec(k) });
+          assert.ok(child(child(got.object, Tag.KeyBlock), Tag.KeyWrappingData));
+        }
+        // The object itself missing is still Object Not Found (1.x Item Not Found).
+        assert.equal(
+          (await getUnder(alice, nobody, k)).reason,
+          version === '2.1' ? 'ObjectNotFound' : 'ItemNotFound',
+        );
+        // A key wrapped 2.x-style carries a Wrapping Key Link (a 2.0 Link Type): no 1.x answer shows it.
+        const got = await gateway.get({ uniqueIdentifier: l3, keyWrappingSpecification: wrappingSpec(k) });
+        const copy = await registerAs(
+          alice,
+          'SymmetricKey',
+          got.object!,
+          { CryptographicUsageMask: ['Encrypt'] },
+          '2.1',
+        );
+        const links14 = await alice.getAttributes(
+          { uniqueIdentifier: copy, names: ['Link'] },
+          { version: '1.4' },
+        );
+        assert.deepEqual(links14.attributes, []);
+        const list14 = await alice.getAttributeList(copy, { version: '1.4' });
+        assert.ok(!list14.names.includes('Link'), 'no Link is listed to 1.x');
+        assert.ok(list14.names.includes('CryptographicAlgorithm'));
+        const links21 = await alice.getAttributes(
+          { uniqueIdentifier: copy, names: ['Link'] },
+          { version: '2.1' },
+        );
+        assert.deepEqual(
+          links21.attributes.map((a) => (a.value as Record<string, unknown>).LinkType),
+          [LinkType.WrappingKeyLink],
+        );
+        assert.ok((await alice.getAttributeList(copy, { version: '2.1' })).names.includes('Link'));
       });
     }
 
@@ -534,7 +597,8 @@ describe('Register wrapped at a gateway in front of a core', () => {
   }
 
   async function l3Of(id: string): Promise<string> {
-    const attrs = await gw.getAttributes({ uniqueIdentifier: id, names: ['Link'] });
+    // An L4's Link to its L3 is a Wrapping Key Link, a 2.0 Link Type: read in 2.1 whatever the test speaks.
+    const attrs = await gw.getAttributes({ uniqueIdentifier: id, names: ['Link'] }, { version: '2.1' });
     const link = attrs.attributes.find((a) => a.name === 'Link')?.value as Record<string, unknown>;
     return link.LinkedObjectIdentifier as string;
   }
@@ -564,6 +628,57 @@ describe('Register wrapped at a gateway in front of a core', () => {
           Buffer.from((await gw.get(a)).keyMaterial!),
         );
         assert.equal(await l3Of(c), l3, 'stored under the L3 it came wrapped under');
+      }
+    });
+  }
+
+  for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+    it(`a-wrapping-key-neither-gateway-nor-core-holds-is-wrapping-object-not-found-in-${version}`, async () => {
+      gw.version = version;
+      const wrappingGone = version === '2.1' ? 'WrappingObjectNotFound' : 'ItemNotFound';
+      const nobody = `no-such-${randomBytes(4).toString('hex')}`;
+      const a = await l4();
+      const l3 = await l3Of(a);
+      // Get of a local L4 (the gateway asks the core to wrap under a key it does not hold).
+      const getL4 = await reasonOf(
+        gw.get({ uniqueIdentifier: a, keyWrappingSpecification: wrappingSpec(nobody) }),
+      );
+      assert.equal(getL4.reason, wrappingGone);
+      // Get of an object of the core, forwarded; Register wrapped under it, forwarded.
+      const secret = await registerAs(gw, 'SecretData', secretDataObject(Buffer.from('core secret')));
+      const getCore = await reasonOf(
+        gw.get({ uniqueIdentifier: secret, keyWrappingSpecification: wrappingSpec(nobody) }),
+      );
+      assert.equal(getCore.reason, wrappingGone);
+      const got = await gw.get({ uniqueIdentifier: a, keyWrappingSpecification: wrappingSpec(l3) });
+      const data = child(child(got.object, Tag.KeyBlock), Tag.KeyWrappingData) as StructureItem;
+      const info = child(data, Tag.EncryptionKeyInformation) as StructureItem;
+      const renamed = structure(Tag.KeyWrappingData, [
+        ...data.value.filter((c) => c.tag !== Tag.EncryptionKeyInformation),
+        structure(Tag.EncryptionKeyInformation, [
+          textString(Tag.UniqueIdentifier, nobody),
+          ...info.value.filter((c) => c.tag !== Tag.UniqueIdentifier),
+        ]),
+      ]);
+      const block = child(got.object, Tag.KeyBlock) as StructureItem;
+      const object = structure(Tag.SymmetricKey, [
+        structure(Tag.KeyBlock, [...block.value.filter((c) => c.tag !== Tag.KeyWrappingData), renamed]),
+      ]);
+      assert.equal((await reasonOf(registerAs(gw, 'SymmetricKey', object))).reason, wrappingGone);
+      // An L4's Link to its L3 is a Wrapping Key Link (KMIP 2.0): 1.x is shown neither it nor its name.
+      const links = await gw.getAttributes({ uniqueIdentifier: a, names: ['Link'] });
+      const names = (await gw.getAttributeList(a)).names;
+      if (version === '2.1') {
+        assert.deepEqual(
+          links.attributes.map((x) => (x.value as Record<string, unknown>).LinkType),
+          [LinkType.WrappingKeyLink],
+        );
+        assert.ok(names.includes('Link'));
+      } else {
+        assert.deepEqual(links.attributes, []);
+        assert.ok(!names.includes('Link') && names.includes('CryptographicAlgorithm'));
+        const all = await gw.getAttributes({ uniqueIdentifier: a });
+        assert.ok(!all.attributes.some((x) => x.name === 'Link'));
       }
     });
   }
@@ -684,5 +799,21 @@ describe('Register wrapped at a standalone server (L3s core-only)', () => {
     });
     const back = await registerAs(c, 'SecretData', wrappedSecret.object!);
     assert.deepEqual(Buffer.from((await c.get(back)).keyMaterial!), Buffer.from('standalone secret'));
+
+    // A wrapping key that does not exist: Wrapping Object Not Found in 2.x, Item Not Found in 1.x.
+    const nobody = `no-such-${randomBytes(4).toString('hex')}`;
+    for (const [version, reason] of [
+      ['2.1', 'WrappingObjectNotFound'],
+      ['2.0', 'WrappingObjectNotFound'],
+      ['1.4', 'ItemNotFound'],
+      ['1.0', 'ItemNotFound'],
+    ] as const) {
+      for (const id of [a, secret]) {
+        const r = await reasonOf(
+          c.get({ uniqueIdentifier: id, keyWrappingSpecification: wrappingSpec(nobody) }, { version }),
+        );
+        assert.equal(r.reason, reason, `${version} ${id === a ? 'L4' : 'Secret Data'}`);
+      }
+    }
   });
 });

@@ -247,7 +247,7 @@ export interface AttrSpec {
 /** Attributes in the version's container: 1.x TemplateAttribute, 2.x Attributes. */
 export async function attributesFor(version: KmipVersion, attrs: readonly AttrSpec[]): Promise<TtlvItem> {
   const { writeAttributes } = await import('../../core/attributes/index.js');
-  const written = writeAttributes(attrs, version);
+  const written = writeAttributes(attrs, version, false, { anyValue: true });
   return structure(version.startsWith('2.') ? Tag.Attributes : Tag.TemplateAttribute, written);
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   attributeInVersion,
+  attributeValueInVersion,
   readAttributes,
   writeAttribute,
   writeAttributes,
@@ -14,7 +15,14 @@ import {
   deterministicPlaceholders,
 } from '../../../core/encodings/index.js';
 import { KryptonError } from '../../../core/errors.js';
-import { CryptographicAlgorithm, LinkType, NameType, Tag, parseVersion } from '../../../core/spec/index.js';
+import {
+  CryptographicAlgorithm,
+  LinkType,
+  NameType,
+  ObjectType,
+  Tag,
+  parseVersion,
+} from '../../../core/spec/index.js';
 import { firstDifference, type StructureItem, type TtlvItem } from '../../../core/ttlv/index.js';
 import { sharedPath } from '../../support/shared.js';
 import { listXmlFiles } from '../../support/vectors.js';
@@ -66,12 +74,54 @@ test('writes-for-the-client-version-and-never-sends-newer-attributes', () => {
   const comment: KmipAttribute = { name: 'Comment', value: 'x' }; // Comment exists from 1.4
   assert.equal(attributeInVersion(comment, '1.3'), false);
   assert.equal(writeAttribute(comment, '1.2'), undefined);
-  const link: KmipAttribute = {
+});
+
+test('never-writes-an-enumeration-value-newer-than-the-client-version', () => {
+  const link = (type: number): KmipAttribute => ({
     name: 'Link',
-    value: { LinkType: LinkType.ParentLink, LinkedObjectIdentifier: 'id-1' },
-  };
-  const linkItem = writeAttribute(link, '1.0')!;
-  assert.equal(linkItem.type, 'Structure');
+    value: { LinkType: type, LinkedObjectIdentifier: 'id-1' },
+  });
+  // Link Type: Parent Link came with KMIP 1.2 (1.0 §9.1.3.2.19 lists seven types, Certificate to
+  // Replaced Object Link), Wrapping Key Link with 2.0 (2.1 §11.28).
+  assert.equal(writeAttribute(link(LinkType.ParentLink), '1.0'), undefined, 'no Parent Link in 1.0');
+  assert.equal(writeAttribute(link(LinkType.ParentLink), '1.1'), undefined, 'no Parent Link in 1.1');
+  const parent12 = writeAttribute(link(LinkType.ParentLink), '1.2')!;
+  assert.equal(parent12.type, 'Structure');
+  const replaced10 = writeAttribute(link(LinkType.ReplacedObjectLink), '1.0')!;
+  assert.equal(replaced10.type, 'Structure', 'Replaced Object Link is a 1.0 Link Type');
+  for (const v of ['1.0', '1.2', '1.4'] as const) {
+    assert.equal(
+      writeAttribute(link(LinkType.WrappingKeyLink), v),
+      undefined,
+      `no Wrapping Key Link in ${v}`,
+    );
+    assert.equal(attributeValueInVersion(link(LinkType.WrappingKeyLink), v), false);
+  }
+  const wrapping20 = writeAttribute(link(LinkType.WrappingKeyLink), '2.0')!;
+  assert.equal(wrapping20.tag, Tag.Link);
+  assert.equal(attributeValueInVersion(link(LinkType.WrappingKeyLink), '2.1'), true);
+  // Only the value the version lacks is left out; the others of the attribute are written.
+  const written = writeAttributes(
+    [link(LinkType.WrappingKeyLink), link(LinkType.PublicKeyLink)],
+    '1.4',
+    true,
+  );
+  assert.equal(written.length, 1);
+  const value = (written[0] as StructureItem).value.find(
+    (c) => c.tag === Tag.AttributeValue,
+  ) as StructureItem;
+  assert.deepEqual(
+    value.value.find((c) => c.tag === Tag.LinkType),
+    { tag: Tag.LinkType, type: 'Enumeration', value: LinkType.PublicKeyLink },
+  );
+  // A top-level enumeration too: Object Type PGP Key came with 1.2; vendor values are every version's.
+  const pgp: KmipAttribute = { name: 'ObjectType', value: ObjectType.PGPKey };
+  assert.equal(writeAttribute(pgp, '1.1'), undefined);
+  assert.ok(writeAttribute(pgp, '1.2'));
+  const vendorValue: KmipAttribute = { name: 'ObjectType', value: 0x80000001 };
+  assert.ok(writeAttribute(vendorValue, '1.0'));
+  // A request built to probe a server may carry one (core/client): only on request.
+  assert.ok(writeAttribute(link(LinkType.WrappingKeyLink), '1.4', false, { anyValue: true }));
 });
 
 test('refuses-unknown-attribute-names-and-template-references', () => {
