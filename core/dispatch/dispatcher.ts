@@ -198,6 +198,25 @@ function toPayload(result: OperationResult): StructureItem | undefined {
   return result.tag === Tag.ResponsePayload ? result : structure(Tag.ResponsePayload, [result]);
 }
 
+const noop = (): void => undefined;
+const GATED = new Set<string | symbol>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+/**
+ * The item's logger as handlers see it: a level method below the server's level is a no-op that
+ * never builds the item's child logger (a Create logs "key created" at info; under a
+ * `warn` profile that line cost a pino child per request); anything else builds it on first use.
+ */
+function levelGated(base: Logger, make: () => Logger): Logger {
+  return new Proxy(base, {
+    get(_target, prop) {
+      if (GATED.has(prop) && !base.isLevelEnabled(prop as string)) return noop;
+      const log = make();
+      const value: unknown = Reflect.get(log, prop, log);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(log) : value;
+    },
+  });
+}
+
 export class Dispatcher {
   private readonly versions: readonly KmipVersion[];
   /** Operations answered Pending and not yet polled (KMIP 2.1 §6.1.38). */
@@ -399,6 +418,7 @@ export class Dispatcher {
     const opName =
       descriptor?.name ?? operationByCode(item.operation)?.camel ?? `0x${item.operation.toString(16)}`;
     // Built on first use: most items log nothing, and a pino child costs its bindings and redaction.
+    const baseLog = this.opts.log;
     let itemLog: Logger | undefined;
     const logOf = (): Logger =>
       (itemLog ??= this.opts.log.child({
@@ -423,7 +443,7 @@ export class Dispatcher {
         protocolVersion: version,
         placeholder,
         get log() {
-          return logOf();
+          return levelGated(baseLog, logOf);
         },
         services: this.opts.services,
         batchItem: item.uniqueBatchItemId ? { index, uniqueBatchItemId: item.uniqueBatchItemId } : { index },
