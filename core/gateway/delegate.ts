@@ -1,7 +1,8 @@
 /**
  * The delegate: how a gateway-role operation reaches the core. In the gateway profile it sends
  * the batch item to the core over the upstream pool, in the client's protocol version, with the
- * original client asserted in the header (core/auth/asserted-identity.ts); in standalone it calls
+ * original client asserted in the header (core/auth/asserted-identity.ts) — the parts of a
+ * multi-part operation over the one connection that carried its first part; in standalone it calls
  * the core-role descriptor's handler in-process with the same request context. Either way a
  * refusal by the core reaches the client with the core's Result Reason and message.
  */
@@ -15,7 +16,15 @@ import { BatchErrorContinuationOption, Operation, ResultStatus, Tag, enumForTag 
 import type { KmipVersion } from '../spec/index.js';
 import { child, structure, textString } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
-import type { UpstreamPool } from './upstream-pool.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  streamPartOf,
+  type StreamOperationName,
+  type StreamPart,
+} from '../services/crypto-streams.js';
+import { isV2 } from '../services/objects.js';
+import { StreamPins, type StreamPinLimits } from './stream-pins.js';
+import type { UpstreamConnection, UpstreamPool } from './upstream-pool.js';
 
 const REASON = enumForTag(Tag.ResultReason);
 
@@ -79,11 +88,23 @@ export function gatewayIdentity(tenant: string): Identity {
   });
 }
 
-/** The gateway profile's delegate: batch items to the core over the upstream mutual-TLS pool. */
+/**
+ * The gateway profile's delegate: batch items to the core over the upstream mutual-TLS pool; the
+ * parts of a multi-part operation over the one connection that carried its first part (`callPart`).
+ */
 export class RemoteCoreDelegate implements CoreDelegate {
   readonly kind = 'remote' as const;
+  private readonly pins: StreamPins<UpstreamConnection>;
 
-  constructor(private readonly pool: UpstreamPool) {}
+  constructor(
+    private readonly pool: UpstreamPool,
+    streams: StreamPinLimits = {
+      maxEntries: DEFAULT_STREAM_LIMITS.maxStreams,
+      idleTimeoutMs: DEFAULT_STREAM_LIMITS.streamIdleTimeoutMs,
+    },
+  ) {
+    this.pins = new StreamPins(streams);
+  }
 
   async call(
     ctx: RequestContext,
@@ -104,16 +125,69 @@ export class RemoteCoreDelegate implements CoreDelegate {
     return this.send(ctx, items, { ...opts, asGateway: true }, BatchErrorContinuationOption.Continue);
   }
 
+  /**
+   * One part of a multi-part operation (core/services/crypto-streams.ts) as the client: a first
+   * part over any connection, the Correlation Value answered pinned to that connection; a later
+   * part over its pinned connection only. A part whose pin is gone — never made here, idle past
+   * `limits.streamIdleTimeoutMs`, or its connection closed — is answered as the core answers an
+   * unknown Correlation Value; sending it over another connection could reach a core process
+   * that never saw the stream, or one that holds it half-fed.
+   */
+  async callPart(ctx: RequestContext, item: CoreItem, part: StreamPart): Promise<StructureItem | undefined> {
+    const owner = { tenant: ctx.tenant, principal: ctx.identity.principal };
+    const request = this.request(ctx, [item], {}, BatchErrorContinuationOption.Stop);
+    let result: CoreItemResult;
+    if (part.correlation === undefined) {
+      this.pins.reserve();
+      try {
+        const { answer, conn } = await this.pool.sendTracked(request);
+        result = this.results([item], answer)[0]!;
+        const correlation = result.ok ? child(result.payload, Tag.CorrelationValue) : undefined;
+        if (correlation?.type === 'ByteString') this.pins.pin(owner, correlation.value, conn);
+      } finally {
+        this.pins.release();
+      }
+    } else {
+      const conn = this.pins.connectionOf(owner, part.correlation);
+      if (conn === undefined)
+        throw new KryptonError(isV2(ctx.protocolVersion) ? 'KRY_STREAM_UNKNOWN' : 'KRY_STREAM_UNKNOWN_1X');
+      try {
+        result = this.results([item], await this.pool.sendOn(conn, request))[0]!;
+      } catch (err) {
+        this.pins.unpin(owner, part.correlation);
+        throw err;
+      }
+      // The core ends a stream on its final part and on any error of a part.
+      if (part.final || !result.ok) this.pins.unpin(owner, part.correlation);
+    }
+    if (!result.ok) throw result.error;
+    return result.payload;
+  }
+
+  /** Drops the pins of open streams (the gateway stops). */
+  close(): void {
+    this.pins.clear();
+  }
+
   private async send(
     ctx: RequestContext,
     items: readonly CoreItem[],
     opts: CoreCallOptions,
     continuation: number,
   ): Promise<CoreItemResult[]> {
+    return this.results(items, await this.pool.send(this.request(ctx, items, opts, continuation)));
+  }
+
+  private request(
+    ctx: RequestContext,
+    items: readonly CoreItem[],
+    opts: CoreCallOptions,
+    continuation: number,
+  ): TtlvItem {
     const version = opts.version ?? ctx.protocolVersion;
     const [major, minor] = version.split('.').map(Number) as [number, number];
     const id = ctx.identity;
-    const request = encodeRequestMessage({
+    return encodeRequestMessage({
       header: {
         protocolVersion: { major, minor },
         authentication: [
@@ -132,7 +206,11 @@ export class RemoteCoreDelegate implements CoreDelegate {
         payload: payloadOf(item.payload),
       })),
     });
-    const response = parseResponseMessage(await this.pool.send(request));
+  }
+
+  /** The core's answer to `items`, item by item. */
+  private results(items: readonly CoreItem[], message: TtlvItem): CoreItemResult[] {
+    const response = parseResponseMessage(message);
     if (response.batchItems.length === 0) throw new KryptonError('KRY_GW_UPSTREAM_PROTOCOL', 'no batch item');
     // A whole-message refusal (authentication, header) is one item: it applies to every item.
     return items.map((_, i) => {
@@ -266,6 +344,26 @@ const SETS_PLACEHOLDER: ReadonlySet<string> = new Set([
   'ReKeyKeyPair',
 ]);
 
+/** Operations with multi-part requests (KMIP 2.1 §6.1; core/services/crypto-streams.ts). */
+const STREAMING: readonly StreamOperationName[] = [
+  'Encrypt',
+  'Decrypt',
+  'Sign',
+  'SignatureVerify',
+  'MAC',
+  'MACVerify',
+];
+const STREAM_OPERATIONS: ReadonlySet<string> = new Set(STREAMING);
+
+/** The multi-part fields of a forwarded item; undefined for a single-part or malformed one. */
+function forwardedPartOf(body: StructureItem): StreamPart | undefined {
+  try {
+    return streamPartOf(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The tag naming the object in a request and its answer: key pairs by their private key (§6.1.11). */
 function idTagOf(operation: string): number {
   return operation === 'CreateKeyPair' || operation === 'ReKeyKeyPair'
@@ -291,7 +389,13 @@ export async function forwardItem(
   const idTag = idTagOf(operation);
   if (held !== undefined && USES_PLACEHOLDER.has(operation) && child(body, idTag) === undefined)
     body = structure(body.tag, [textString(idTag, held), ...body.value]);
-  const answer = await delegate.call(ctx, { operation, payload: body });
+  // Only an item of a streaming operation carrying Init Indicator or Correlation Value takes the
+  // pinned path; anything else (single-part, or a malformed part the core refuses) goes as one item.
+  const part = STREAM_OPERATIONS.has(operation) ? forwardedPartOf(body) : undefined;
+  const answer =
+    part !== undefined && delegate instanceof RemoteCoreDelegate
+      ? await delegate.callPart(ctx, { operation, payload: body }, part)
+      : await delegate.call(ctx, { operation, payload: body });
   const id = child(answer, idTag);
   if (id?.type === 'TextString' && SETS_PLACEHOLDER.has(operation)) ctx.placeholder.set(id.value);
   return answer;

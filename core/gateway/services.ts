@@ -83,6 +83,7 @@ export const gatewayServicesPlugin: FastifyPluginAsync = fastifyPlugin(
     const remote = profile.role === 'gateway';
     const vault = await createStore(vaultOptions(settings));
     let pool: UpstreamPool | undefined;
+    let remoteDelegate: RemoteCoreDelegate | undefined;
     try {
       const transportKey =
         settings.l3Residency === 'cached'
@@ -116,7 +117,12 @@ export const gatewayServicesPlugin: FastifyPluginAsync = fastifyPlugin(
           probe,
         });
         pool.start();
-        delegate = new RemoteCoreDelegate(pool);
+        // Pins of forwarded streams: as many and as long-lived as the streams the profile allows.
+        remoteDelegate = new RemoteCoreDelegate(pool, {
+          maxEntries: profile.limits.maxStreams,
+          idleTimeoutMs: profile.limits.streamIdleTimeoutMs,
+        });
+        delegate = remoteDelegate;
       } else {
         delegate = new InProcessCoreDelegate(shadowed ?? new Map(), registry);
       }
@@ -145,6 +151,7 @@ export const gatewayServicesPlugin: FastifyPluginAsync = fastifyPlugin(
       );
       instance.addHook('onClose', async () => {
         l3.stop();
+        remoteDelegate?.close();
         await pool?.close();
         await vault.close();
       });

@@ -6,7 +6,9 @@
  * `requestTimeoutMs` fails with KRY_GW_UPSTREAM_TIMEOUT (and that connection is dropped: KMIP
  * answers in order, a lost answer desynchronises it). While the core is down a timer reconnects
  * in the background, doubling the delay up to 10× `reconnectDelayMs`; an idle pool is probed
- * every `keepAliveMs`. Health is exported as metrics.
+ * every `keepAliveMs`. Health is exported as metrics. A request goes over the least busy
+ * connection, except the later parts of a multi-part operation: over the connection that carried
+ * its first part only (`sendTracked`, `sendOn`; core/gateway/stream-pins.ts).
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -32,6 +34,9 @@ export interface UpstreamPoolOptions {
   /** A cheap request for the keep-alive probe (DiscoverVersions). */
   readonly probe: () => TtlvItem;
 }
+
+/** One of the pool's connections, as a multi-part operation's later parts name it (`sendOn`). */
+export type UpstreamConnection = TtlvTlsTransport;
 
 interface Slot {
   conn: TtlvTlsTransport | undefined;
@@ -101,29 +106,58 @@ export class UpstreamPool {
 
   /** Sends one request message; resolves with the response message or fails within the deadline. */
   async send(request: TtlvItem): Promise<TtlvItem> {
-    if (this.isClosed) throw new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', 'the gateway is stopping');
-    this.lastUse = Date.now();
-    let conn: TtlvTlsTransport;
-    try {
-      conn = await this.pick();
-    } catch (err) {
-      this.metrics?.requests.inc({ result: 'unavailable' });
-      throw err;
-    }
+    const conn = await this.acquire();
     try {
       const answer = await conn.send(request);
       this.metrics?.requests.inc({ result: 'ok' });
       return answer;
     } catch (err) {
-      this.refreshHealth();
-      if (isKryptonError(err) && err.code === 'KRY_CLIENT_TIMEOUT') {
-        this.metrics?.requests.inc({ result: 'timeout' });
-        throw new KryptonError('KRY_GW_UPSTREAM_TIMEOUT', `${this.opts.requestTimeoutMs} ms`);
-      }
-      this.metrics?.requests.inc({ result: 'unavailable' });
-      this.scheduleReconnect();
-      throw new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', 'the connection to the core was lost');
+      throw this.failed(err);
     }
+  }
+
+  /**
+   * As `send`, and names the connection that carried the request: the first part of a
+   * multi-part operation, whose later parts must follow it (`sendOn`; core/gateway/stream-pins.ts).
+   */
+  async sendTracked(request: TtlvItem): Promise<{ answer: TtlvItem; conn: UpstreamConnection }> {
+    const conn = await this.acquire();
+    return { answer: await this.sendOn(conn, request), conn };
+  }
+
+  /**
+   * Sends on `conn` only — a later part of a multi-part operation, whose state lives in the core
+   * process behind that connection: never another connection, never a new one.
+   */
+  async sendOn(conn: UpstreamConnection, request: TtlvItem): Promise<TtlvItem> {
+    if (this.isClosed) throw new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', 'the gateway is stopping');
+    this.lastUse = Date.now();
+    try {
+      const answer = await conn.send(request);
+      this.metrics?.requests.inc({ result: 'ok' });
+      return answer;
+    } catch (err) {
+      throw this.failed(err);
+    }
+  }
+
+  private acquire(): Promise<TtlvTlsTransport> {
+    if (this.isClosed)
+      return Promise.reject(new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', 'the gateway is stopping'));
+    this.lastUse = Date.now();
+    return this.pick();
+  }
+
+  /** The error of a request its connection did not answer (the connection is gone either way). */
+  private failed(err: unknown): KryptonError {
+    this.refreshHealth();
+    if (isKryptonError(err) && err.code === 'KRY_CLIENT_TIMEOUT') {
+      this.metrics?.requests.inc({ result: 'timeout' });
+      return new KryptonError('KRY_GW_UPSTREAM_TIMEOUT', `${this.opts.requestTimeoutMs} ms`);
+    }
+    this.metrics?.requests.inc({ result: 'unavailable' });
+    this.scheduleReconnect();
+    return new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', 'the connection to the core was lost');
   }
 
   private async pick(): Promise<TtlvTlsTransport> {
@@ -154,6 +188,7 @@ export class UpstreamPool {
   }
 
   private unavailable(): never {
+    this.metrics?.requests.inc({ result: 'unavailable' });
     throw new KryptonError('KRY_GW_UPSTREAM_UNAVAILABLE', `${this.opts.host}:${this.opts.port}`);
   }
 

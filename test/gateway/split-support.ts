@@ -42,6 +42,8 @@ export interface SplitOptions {
   readonly logLevel?: string;
   /** Top-level settings merged into the gateway's profile (e.g. `workers`). */
   readonly gateway?: Record<string, unknown>;
+  /** Top-level settings merged into the core's profile (e.g. `workers` with a PostgreSQL `storage`). */
+  readonly core?: Record<string, unknown>;
 }
 
 export interface Split {
@@ -63,7 +65,13 @@ export async function startSplit(opts: SplitOptions = {}): Promise<Split> {
   const dir = mkdtempSync(join(tmpdir(), 'krypton-split-'));
   const pki = await splitPki(dir);
   const logLevel = opts.logLevel ?? 'info';
-  const coreProfile = writeCoreProfile(dir, pki, { ports: { ttlv: 0, https: 0, admin: 0 }, logLevel });
+  const coreProfileAt = (ttlv: number) =>
+    writeCoreProfile(dir, pki, {
+      ports: { ttlv, https: 0, admin: 0 },
+      logLevel,
+      ...(opts.core && { patch: opts.core }),
+    });
+  const coreProfile = coreProfileAt(0);
   let core = await serve('core', coreProfile);
   const corePort = core.ttlvPort;
   const target = opts.via ? await opts.via(corePort, pki) : corePort;
@@ -106,8 +114,7 @@ export async function startSplit(opts: SplitOptions = {}): Promise<Split> {
       await core.process.stop();
     },
     async restartCore() {
-      const file = writeCoreProfile(dir, pki, { ports: { ttlv: corePort, https: 0, admin: 0 }, logLevel });
-      core = await serve('core', file);
+      core = await serve('core', coreProfileAt(corePort));
     },
     async close() {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
