@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../core/server/server.js';
 import { rawConnect } from '../e2e/raw.js';
 import { ATTACK_KINDS, runSlowClientAttack, startAttackServer, stopAttackServer } from './slow-clients.js';
-import { assertGoodClientServed, queryRequest, startHardeningServer } from './support.js';
+import { assertGoodClientServed, hex, queryRequest, startHardeningServer } from './support.js';
 
 const total = Number(process.env.KRYPTON_ATTACK_CONNECTIONS ?? 300);
 
@@ -113,4 +114,67 @@ test('connections-over-the-overall-cap-are-refused', async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => setTimeout(r, 100));
   await assertGoodClientServed(server);
+});
+
+test(
+  'a-hundred-stalled-handshakes-do-not-hold-back-a-new-client-and-are-closed-by-the-deadline',
+  { timeout: 60_000 },
+  async () => {
+    const wideServer = await startHardeningServer({
+      limits: {
+        handshakeTimeoutMs: 1500,
+        idleTimeoutMs: 5000,
+        requestTimeoutMs: 5000,
+        maxConnections: 512,
+        maxConnectionsPerPeer: 512,
+      },
+    });
+    const port = wideServer.addresses.ttlv?.port ?? 0;
+    const stalled: { socket: Socket; closedAfterMs: Promise<number> }[] = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        const socket = netConnect(port, '127.0.0.1');
+        const t0 = Date.now();
+        socket.on('error', () => {});
+        // Half send the start of a ClientHello (its record announces 0xc8 bytes), half nothing.
+        if (i % 2 === 0) socket.once('connect', () => socket.write(hex('16030100c8010000c40303')));
+        stalled.push({
+          socket,
+          closedAfterMs: new Promise((r) => socket.once('close', () => r(Date.now() - t0))),
+        });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      // A new client still connects and is answered long before the deadline frees anything.
+      const t0 = Date.now();
+      const conn = await rawConnect(port);
+      conn.socket.write(queryRequest());
+      await conn.frames(1);
+      conn.socket.destroy();
+      assert.ok(Date.now() - t0 < 1000, `new client served after ${Date.now() - t0} ms`);
+      assert.equal(stalled.filter((s) => s.socket.destroyed).length, 0, 'stalled ones still held');
+      const closedAfter = await Promise.all(stalled.map((s) => s.closedAfterMs));
+      assert.ok(Math.min(...closedAfter) >= 1400, `first closed after ${Math.min(...closedAfter)} ms`);
+      assert.ok(Math.max(...closedAfter) < 6000, `last closed after ${Math.max(...closedAfter)} ms`);
+    } finally {
+      for (const s of stalled) s.socket.destroy();
+      await wideServer.close();
+    }
+  },
+);
+
+test('a-burst-of-64-simultaneous-handshakes-all-complete-and-are-served', { timeout: 60_000 }, async () => {
+  const wideServer = await startHardeningServer({
+    limits: { maxConnections: 512, maxConnectionsPerPeer: 512 },
+  });
+  const port = wideServer.addresses.ttlv?.port ?? 0;
+  try {
+    const conns = await Promise.all(Array.from({ length: 64 }, () => rawConnect(port)));
+    for (const c of conns) c.socket.write(queryRequest());
+    const answers = await Promise.all(conns.map((c) => c.frames(1)));
+    assert.equal(answers.length, 64);
+    for (const c of conns) c.socket.destroy();
+    await assertGoodClientServed(wideServer);
+  } finally {
+    await wideServer.close();
+  }
 });

@@ -2,14 +2,14 @@
  * The slow-client attack (SECURITY-CHECKLIST 5): `total` connections split into four kinds —
  * TCP connect and silence, a TLS ClientHello never finished, a TTLV header trickled, a body
  * trickled — against a server in a child process, while one well-behaved client on its own
- * connection measures its latency. Every loop is bounded in count and time.
+ * connection measures its latency. The attackers run in a third process
+ * (slow-clients-attackers.ts), as they would on other machines: their TLS work must not be
+ * counted as the server's latency. Every loop is bounded in count and time.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { KmipClient } from '../../core/client/client.js';
 import { testPki } from '../e2e/support.js';
@@ -33,6 +33,13 @@ export interface AttackReport {
   goodDuringRamp: GoodClientFigures;
   /** The good client once every attacker was connected, silent or trickling. */
   goodWhileHeld: GoodClientFigures;
+  /** From the first attacker launched to the last (the design: `total / rampPerTick × 50 ms`). */
+  rampMs: number;
+  /**
+   * Event-loop delay of the good client's own process, which does nothing but wait for answers:
+   * what the machine alone (other processes on the same cores) adds to every latency.
+   */
+  goodClientLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
   durationMs: number;
 }
 
@@ -94,82 +101,67 @@ const percentile = (sorted: number[], p: number): number =>
     ? 0
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 
+/** What the parent tells the attacker process (argv[2], JSON). */
+export interface AttackerOptions {
+  port: number;
+  total: number;
+  handshakeTimeoutMs: number;
+  requestTimeoutMs: number;
+  rampPerTick: number;
+  trickleMs: number;
+  deadlineMs: number;
+  files: { ca: string; cert: string; key: string };
+}
+
+/** What the attacker process tells the parent. */
+export type AttackerMessage =
+  { type: 'ramped' } | { type: 'done'; closed: AttackReport['closed']; stillOpen: number };
+
 export async function runSlowClientAttack(port: number, opts: AttackOptions): Promise<AttackReport> {
   const { files } = await testPki();
   const ca = readFileSync(files.ca);
   const cert = readFileSync(files.client);
   const key = readFileSync(files.clientKey);
-  const trickleMs = opts.trickleMs ?? 200;
-  const rampPerTick = opts.rampPerTick ?? 100;
   const deadlineMs = opts.deadlineMs ?? 120_000;
   const started = Date.now();
-  const closed = Object.fromEntries(
-    ATTACK_KINDS.map((k) => [k, { count: 0, slowestMs: 0 }]),
-  ) as AttackReport['closed'];
-  const open = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-
-  const track = (socket: Socket, kind: AttackKind): void => {
-    const t0 = Date.now();
-    open.add(socket);
-    socket.on('error', () => {});
-    socket.once('close', () => {
-      open.delete(socket);
-      const c = closed[kind];
-      c.count++;
-      c.slowestMs = Math.max(c.slowestMs, Date.now() - t0);
-    });
-  };
-  /** Sends `bytes` one byte per tick; bounded by the byte count. */
-  const trickle = (socket: Socket, bytes: Buffer): void => {
-    let i = 0;
-    const timer = setInterval(() => {
-      if (socket.destroyed || i >= bytes.length) {
-        clearInterval(timer);
-        timers.delete(timer);
-        return;
-      }
-      socket.write(bytes.subarray(i, i + 1));
-      i++;
-    }, trickleMs);
-    timers.add(timer);
-  };
-  const launch = (kind: AttackKind): void => {
-    switch (kind) {
-      case 'silent-tcp':
-        track(netConnect(port, '127.0.0.1'), kind);
-        break;
-      case 'unfinished-tls': {
-        const s = netConnect(port, '127.0.0.1');
-        track(s, kind);
-        // A TLS record header and the start of a ClientHello, then nothing.
-        s.once('connect', () => s.write(Buffer.from('16030100c8010000c40303', 'hex')));
-        break;
-      }
-      case 'trickled-header':
-      case 'trickled-body': {
-        const s = tlsConnect({ host: '127.0.0.1', port, ca, cert, key, servername: 'localhost' });
-        track(s, kind);
-        s.once('secureConnect', () => {
-          // A Request Message header announcing 0x40 bytes; the body never completes in time.
-          const bytes = Buffer.from('42007801000000404200770100000038', 'hex');
-          if (kind === 'trickled-header') trickle(s, bytes);
-          else {
-            s.write(bytes.subarray(0, 8));
-            trickle(s, bytes.subarray(8));
-          }
-        });
-        break;
-      }
-    }
-  };
 
   // The well-behaved client: connected before the attack, one request at a time.
   const good = await KmipClient.connect({ host: '127.0.0.1', port, ca, cert, key, timeoutMs: 10_000 });
+
+  const attackerOptions: AttackerOptions = {
+    port,
+    total: opts.total,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    rampPerTick: opts.rampPerTick ?? 100,
+    trickleMs: opts.trickleMs ?? 200,
+    deadlineMs,
+    files: { ca: files.ca, cert: files.client, key: files.clientKey },
+  };
+  const attackers = fork(
+    fileURLToPath(new URL('./slow-clients-attackers.js', import.meta.url)),
+    [JSON.stringify(attackerOptions)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  let ramping = true;
+  const attackStarted = Date.now();
+  let rampMs = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const done = new Promise<Extract<AttackerMessage, { type: 'done' }>>((resolve, reject) => {
+    attackers.on('message', (msg: AttackerMessage) => {
+      if (msg.type === 'ramped') {
+        ramping = false;
+        rampMs = Date.now() - attackStarted;
+      } else resolve(msg);
+    });
+    attackers.once('exit', (code) => reject(new Error(`attacker process exited with ${code}`)));
+  });
+  const hardStop = setTimeout(() => attackers.kill('SIGKILL'), deadlineMs + 30_000);
+
   const latencies: number[] = [];
   const rampLatencies: number[] = [];
   const heldLatencies: number[] = [];
-  let ramping = true;
   let failures = 0;
   let attacking = true;
   const goodLoop = (async () => {
@@ -187,25 +179,23 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
     }
   })();
 
-  // Ramp the attackers up, kinds interleaved.
-  for (let launched = 0; launched < opts.total && Date.now() - started < deadlineMs;) {
-    for (let j = 0; j < rampPerTick && launched < opts.total; j++, launched++) {
-      launch(ATTACK_KINDS[launched % ATTACK_KINDS.length] as AttackKind);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  let result: Extract<AttackerMessage, { type: 'done' }>;
+  try {
+    result = await done;
+  } finally {
+    attacking = false;
+    clearTimeout(hardStop);
+    await goodLoop;
+    await good.close();
   }
-  ramping = false;
-  // Wait for the server to close every attacker: the timeouts plus a generous margin.
-  const waitUntil = Date.now() + Math.max(opts.handshakeTimeoutMs, opts.requestTimeoutMs) * 3 + 10_000;
-  while (open.size > 0 && Date.now() < waitUntil && Date.now() - started < deadlineMs) {
-    await new Promise((r) => setTimeout(r, 100));
+  loopDelay.disable();
+  if (attackers.exitCode === null) {
+    await Promise.race([
+      new Promise((r) => attackers.once('exit', r)),
+      new Promise((r) => setTimeout(r, 5000)),
+    ]);
+    if (attackers.exitCode === null) attackers.kill('SIGKILL');
   }
-  attacking = false;
-  await goodLoop;
-  await good.close();
-  const stillOpen = open.size;
-  for (const s of open) s.destroy();
-  for (const t of timers) clearInterval(t);
   const figures = (values: number[], failed: number): GoodClientFigures => {
     const sorted = [...values].sort((a, b) => a - b);
     return {
@@ -218,11 +208,17 @@ export async function runSlowClientAttack(port: number, opts: AttackOptions): Pr
   };
   return {
     total: opts.total,
-    closed,
-    stillOpen,
+    closed: result.closed,
+    stillOpen: result.stillOpen,
     good: figures(latencies, failures),
     goodDuringRamp: figures(rampLatencies, 0),
     goodWhileHeld: figures(heldLatencies, 0),
+    rampMs,
+    goodClientLoopDelay: {
+      p50Ms: loopDelay.percentile(50) / 1e6,
+      p99Ms: loopDelay.percentile(99) / 1e6,
+      maxMs: loopDelay.max / 1e6,
+    },
     durationMs: Date.now() - started,
   };
 }

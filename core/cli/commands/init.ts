@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../main.js';
 
-const USAGE = `usage: krypton init <dir> [--force]
+const USAGE = `usage: krypton init <dir> [--force] [--key-algorithm ecdsa-p256|rsa-2048]
        krypton init <dir> --client NAME [--dns NAME]... [--uri URI]...
 
 Creates a development PKI in <dir> (never use it in production):
@@ -15,7 +15,8 @@ Creates a development PKI in <dir> (never use it in production):
   server.pem server-key.pem serverAuth, SAN DNS:localhost and IP:127.0.0.1
   client.pem client-key.pem clientAuth, CN=client
   gateway.pem gateway-key.pem clientAuth, CN=gateway (the gateway identity)
-An existing PKI is kept unless --force is given.`;
+Keys are ECDSA P-256 (--key-algorithm rsa-2048 for clients that only speak RSA suites); a
+client issued later gets the algorithm of the CA. An existing PKI is kept unless --force is given.`;
 
 export const command: CliCommand = {
   summary: 'create a development PKI, or issue a further client certificate',
@@ -30,6 +31,7 @@ export const command: CliCommand = {
           dns: { type: 'string', multiple: true },
           uri: { type: 'string', multiple: true },
           force: { type: 'boolean', default: false },
+          'key-algorithm': { type: 'string', default: 'ecdsa-p256' },
           help: { type: 'boolean', short: 'h', default: false },
         },
       });
@@ -48,6 +50,13 @@ export const command: CliCommand = {
     }
     const dir = resolve(positionals[0] as string);
     const pki = await import('../../auth/pki.js');
+    const keyAlgorithm = pki.DEV_PKI_KEY_ALGORITHMS.find((a) => a === values['key-algorithm']);
+    if (keyAlgorithm === undefined) {
+      process.stderr.write(
+        `krypton init: --key-algorithm must be one of ${pki.DEV_PKI_KEY_ALGORITHMS.join(', ')}\n`,
+      );
+      return 2;
+    }
     if (values.client !== undefined) {
       const files = await pki.issueClientCertificate(dir, values.client, {
         dns: values.dns ?? [],
@@ -57,7 +66,7 @@ export const command: CliCommand = {
       return 0;
     }
     const existed = pki.hasDevPki(dir) && !values.force;
-    const files = await pki.createDevPki(dir, { force: values.force });
+    const files = await pki.createDevPki(dir, { force: values.force, keyAlgorithm });
     process.stdout.write(
       existed
         ? `a development PKI already exists in ${dir} (use --force to replace it)\n`

@@ -59,3 +59,27 @@ test('issue-client-certificate-refuses-path-like-names', async () => {
   await assert.rejects(issueClientCertificate(dir, '../evil'), /not allowed/);
   await assert.rejects(issueClientCertificate(dir, 'server'), /not allowed/);
 });
+
+test('dev-pki-keys-are-ecdsa-p256-by-default', () => {
+  for (const path of [files.ca, files.server, files.client, files.gateway]) {
+    const key = load(path).publicKey;
+    assert.equal(key.asymmetricKeyType, 'ec', path);
+    assert.equal(key.asymmetricKeyDetails?.namedCurve, 'prime256v1', path);
+  }
+});
+
+test('dev-pki-rsa-2048-stays-available-and-later-clients-follow-the-ca-algorithm', async () => {
+  const rsaDir = join(mkdtempSync(join(tmpdir(), 'krypton-pki-rsa-')), 'pki');
+  const rsa = await createDevPki(rsaDir, { keyAlgorithm: 'rsa-2048' });
+  const ca = load(rsa.ca);
+  for (const path of [rsa.ca, rsa.server, rsa.client]) {
+    const key = load(path).publicKey;
+    assert.equal(key.asymmetricKeyType, 'rsa', path);
+    assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048, path);
+  }
+  const bob = await issueClientCertificate(rsaDir, 'bob');
+  assert.equal(load(bob.cert).publicKey.asymmetricKeyType, 'rsa');
+  assert.ok(load(bob.cert).verify(ca.publicKey));
+  const carol = await issueClientCertificate(dir, 'carol');
+  assert.equal(load(carol.cert).publicKey.asymmetricKeyType, 'ec');
+});
