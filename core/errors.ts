@@ -30,6 +30,8 @@ export type ResultReasonName =
   | 'ObjectAlreadyExists'
   | 'ObjectNotFound'
   | 'WrappingObjectNotFound'
+  | 'WrappingObjectArchived'
+  | 'WrappingObjectDestroyed'
   | 'InvalidObjectType'
   | 'WrongKeyLifecycleState'
   | 'ObjectDestroyed'
@@ -204,6 +206,15 @@ export const ERRORS = define({
   },
   // The key a Key Wrapping Specification or Key Wrapping Data names: missing or another tenant's.
   KRY_OP_WRAPPING_KEY_NOT_FOUND: { reason: 'WrappingObjectNotFound', message: 'wrapping key not found' },
+  // The key a Key Wrapping Specification or Key Wrapping Data names exists but is destroyed / archived.
+  KRY_OP_WRAPPING_KEY_DESTROYED: {
+    reason: 'WrappingObjectDestroyed',
+    message: 'the wrapping key is destroyed',
+  },
+  KRY_OP_WRAPPING_KEY_ARCHIVED: {
+    reason: 'WrappingObjectArchived',
+    message: 'the wrapping key is archived: Recover it first',
+  },
   KRY_OP_INVALID_FIELD: { reason: 'InvalidField', message: 'invalid field' },
   KRY_OP_MISSING_DATA: { reason: 'MissingData', message: 'required data is missing' },
   // CS-BC-M-11..13 (KMIP 1.3-2.1 profiles): a Decrypt without the IV its mode needs.
@@ -351,9 +362,11 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /**
  * The reason a version answers with when it does not define the one an error carries. KMIP 2.0
- * added Object Not Found, Wrapping Object Not Found and Unsupported Protocol Version (2.1 §11.46);
- * 1.x says Item Not Found for a missing object or wrapping key (1.4 §11, §11.12) and Invalid
- * Message for a version it cannot serve.
+ * added Object Not Found, Wrapping Object Not Found, Wrapping Object Destroyed, Wrapping Object
+ * Archived and Unsupported Protocol Version (2.1 §11.46); 1.x says Item Not Found for a missing
+ * object or wrapping key (1.4 §11, §11.12), Permission Denied for a wrapping key that exists but
+ * cannot be used for wrapping (1.4 §11.12: a destroyed or archived one) and Invalid Message for a
+ * version it cannot serve.
  * Any other reason a version lacks becomes General Failure. The dispatcher applies this to every
  * answer, so no handler picks these reasons by version.
  */
@@ -361,6 +374,8 @@ export const REASON_IN_OLDER_VERSIONS: Readonly<Partial<Record<ResultReasonName,
   Object.freeze({
     ObjectNotFound: 'ItemNotFound',
     WrappingObjectNotFound: 'ItemNotFound',
+    WrappingObjectDestroyed: 'PermissionDenied',
+    WrappingObjectArchived: 'PermissionDenied',
     UnsupportedProtocolVersion: 'InvalidMessage',
   });
 

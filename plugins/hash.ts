@@ -1,20 +1,37 @@
 /**
  * Hash (KMIP 2.1 §6.1.24, 1.4 §4.37, KMIP 1.2+): the digest of Data with the Hashing Algorithm of
  * the Cryptographic Parameters. SHA-1, SHA-2 (224/256/384/512, 512/224, 512/256) and SHA-3 —
- * MD2/MD4/MD5/RIPEMD/Tiger/Whirlpool are not offered. Single-part only. Stateless: served by the
- * core and the gateway alike.
+ * MD2/MD4/MD5/RIPEMD/Tiger/Whirlpool are not offered. Served by the core and the gateway alike
+ * (no key is involved: the gateway hashes itself, nothing is forwarded).
  *
- * Failure cases: no Cryptographic Parameters / Hashing Algorithm / Data → Invalid Message; an
- * algorithm not offered, or streaming (Init/Final Indicator, Correlation Value) → Feature Not
- * Supported.
+ * Multi-part (KMIP 1.3+, core/services/crypto-streams.ts): the first part carries Init Indicator
+ * true and is answered a Correlation Value, later parts send it back, the last one with Final
+ * Indicator true; only the last answer carries the digest (Data). Every part names the Hashing
+ * Algorithm (Cryptographic Parameters are required, Table 235 / 1.4 Table 245); a stream belongs
+ * to the caller and its algorithm, so a part of another caller or with another algorithm is
+ * answered as an unknown value, Invalid Correlation Value (1.x Item Not Found). The stream lives
+ * in the process that opened it, under the table's bounds (open streams, bytes per stream, idle
+ * time); the node:crypto Hash is dropped when it ends. KMIP 1.2 has no multi-part fields.
+ *
+ * Failure cases: no Cryptographic Parameters / Hashing Algorithm / Data (single-part) → Invalid
+ * Message; an algorithm not offered, or multi-part fields in a 1.2 request → Feature Not Supported.
  */
-import { createHash } from 'node:crypto';
-import { defineOperation } from '../core/dispatch/operation.js';
+import { createHash, type Hash } from 'node:crypto';
+import { defineOperation, type RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
 import { HashingAlgorithm, Tag } from '../core/spec/index.js';
+import { versionIndex } from '../core/spec/versions.js';
 import { byteString, child } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { bytesChild, enumChild } from '../core/services/objects.js';
+import {
+  cryptoStreamsPlugin,
+  streamBinding,
+  streamPartOf,
+  streamsOf,
+  type StreamPart,
+  type StreamState,
+} from '../core/services/crypto-streams.js';
 
 /** KMIP Hashing Algorithm → node:crypto (OpenSSL) digest name. */
 const DIGESTS: ReadonlyMap<number, string> = new Map([
@@ -31,20 +48,90 @@ const DIGESTS: ReadonlyMap<number, string> = new Map([
   [HashingAlgorithm.SHA3_512, 'sha3-512'],
 ]);
 
-export function hashData(payload: StructureItem | undefined): TtlvItem[] {
-  for (const tag of [Tag.InitIndicator, Tag.FinalIndicator, Tag.CorrelationValue]) {
-    if (child(payload, tag) !== undefined)
-      throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'streaming Hash');
-  }
+/** The digest of the request's Hashing Algorithm (its node:crypto name). */
+function digestOf(payload: StructureItem): { algorithm: number; digest: string } {
   const params = child(payload, Tag.CryptographicParameters);
   const algorithm = enumChild(params, Tag.HashingAlgorithm, 'Hashing Algorithm');
   if (algorithm === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Hashing Algorithm');
-  const data = bytesChild(payload, Tag.Data, 'Data');
-  if (data === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Data');
   const digest = DIGESTS.get(algorithm);
   if (!digest) throw new KryptonError('KRY_OP_FEATURE_NOT_SUPPORTED', 'Hashing Algorithm');
+  return { algorithm, digest };
+}
+
+/** A multi-part Hash between its parts: the node:crypto Hash (nothing buffered to zero). */
+class HashStream implements StreamState {
+  private hash: Hash | undefined;
+
+  constructor(digest: string) {
+    this.hash = createHash(digest);
+  }
+
+  update(data: Uint8Array): void {
+    this.hash?.update(data);
+  }
+
+  digest(): Buffer {
+    const hash = this.hash;
+    if (hash === undefined) throw new KryptonError('KRY_STREAM_UNKNOWN');
+    this.hash = undefined;
+    return hash.digest();
+  }
+
+  dispose(): void {
+    this.hash = undefined;
+  }
+}
+
+export function hashData(ctx: RequestContext, payload: StructureItem | undefined): TtlvItem[] {
+  // No payload is a request without its required Cryptographic Parameters.
+  if (payload === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Hashing Algorithm');
+  const body = payload;
+  const streaming =
+    child(body, Tag.InitIndicator) !== undefined ||
+    child(body, Tag.FinalIndicator) !== undefined ||
+    child(body, Tag.CorrelationValue) !== undefined;
+  if (streaming && versionIndex(ctx.protocolVersion) < versionIndex('1.3'))
+    throw new KryptonError('KRY_OP_STREAMING', 'KMIP 1.2 has no multi-part Hash');
+  const part = streamPartOf(body);
+  const { algorithm, digest } = digestOf(body);
+  const data = bytesChild(body, Tag.Data, 'Data');
+  if (part !== undefined) return hashPart(ctx, part, algorithm, digest, data);
+  if (data === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Data');
   return [byteString(Tag.Data, createHash(digest).update(data).digest())];
 }
+
+/** One part of a multi-part Hash: the stream is bound to the caller and the Hashing Algorithm. */
+function hashPart(
+  ctx: RequestContext,
+  part: StreamPart,
+  algorithm: number,
+  digest: string,
+  data: Uint8Array | undefined,
+): TtlvItem[] {
+  const streams = streamsOf(ctx);
+  const binding = streamBinding('Hash', algorithm);
+  const stream =
+    part.correlation === undefined
+      ? streams.open(ctx, 'core', 'Hash', binding, new HashStream(digest))
+      : streams.resume<HashStream>(ctx, 'core', 'Hash', part.correlation, binding);
+  try {
+    if (data !== undefined) {
+      streams.count(stream, data.length);
+      stream.state.update(data);
+    }
+    if (!part.final) return [byteString(Tag.CorrelationValue, stream.correlation)];
+    const out = stream.state.digest();
+    streams.close(stream);
+    return [byteString(Tag.Data, out)];
+  } catch (err) {
+    streams.close(stream);
+    throw err;
+  } finally {
+    streams.release(stream);
+  }
+}
+
+export { cryptoStreamsPlugin as kryptonPlugin };
 
 export const hash = defineOperation({
   operation: 'Hash',
@@ -52,5 +139,5 @@ export const hash = defineOperation({
   roles: ['core', 'gateway'],
   permission: 'hash',
   versions: ['1.2', '1.3', '1.4', '2.0', '2.1'],
-  handle: (_ctx, payload) => hashData(payload),
+  handle: (ctx, payload) => hashData(ctx, payload),
 });

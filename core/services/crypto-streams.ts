@@ -1,6 +1,6 @@
 /**
- * Multi-part (streaming) cryptographic operations: Encrypt, Decrypt, Sign, Signature Verify, MAC
- * and MAC Verify across several requests (KMIP 2.1 §6.1 "Multi-part cryptographic operations",
+ * Multi-part (streaming) cryptographic operations: Encrypt, Decrypt, Sign, Signature Verify, MAC,
+ * MAC Verify and Hash across several requests (KMIP 2.1 §6.1 "Multi-part cryptographic operations",
  * §7.8 Correlation Value; 1.4 §4.29-4.34). The first part carries Init Indicator true; the server
  * answers a Correlation Value; the later parts send it back, the last one with Final Indicator
  * true. Both indicators true and no Correlation Value is a single-part request.
@@ -8,8 +8,9 @@
  * The state between parts (node:crypto Cipher, Sign, Hmac objects, a bounded buffer where an
  * algorithm is one-shot) lives in a per-process table:
  * - keyed by 16 random bytes, bound to the caller (tenant and principal), the operation, the key
- *   and the site (the core's store, or a gateway's vault): anything else presenting the value is
- *   answered exactly as an unknown one (Invalid Correlation Value; 1.x Item Not Found);
+ *   and the site (the core's store, or a gateway's vault) — Hash, which has no key, to its Hashing
+ *   Algorithm instead (`streamBinding`): anything else presenting the value is answered exactly as
+ *   an unknown one (Invalid Correlation Value; 1.x Item Not Found);
  * - bounded: open streams overall and per identity, bytes per stream, bytes an algorithm may buffer,
  *   and an idle timeout (`limits.maxStreams`, `maxStreamsPerIdentity`, `maxStreamBytes`,
  *   `maxStreamBufferedBytes`, `streamIdleTimeoutMs`);
@@ -47,7 +48,16 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = Object.freeze({
   maxStreamBufferedBytes: 1048576,
 });
 
-export type StreamOperationName = 'Encrypt' | 'Decrypt' | 'Sign' | 'SignatureVerify' | 'MAC' | 'MACVerify';
+export type StreamOperationName =
+  'Encrypt' | 'Decrypt' | 'Sign' | 'SignatureVerify' | 'MAC' | 'MACVerify' | 'Hash';
+
+/**
+ * What a stream without a key (Hash) is bound to in place of a key identifier: its operation and
+ * algorithm. No object identifier takes this form, so Revoke or Destroy never ends such a stream.
+ */
+export function streamBinding(operation: StreamOperationName, algorithm: number): string {
+  return `${operation}\u0000${algorithm}`;
+}
 
 /** A part of a multi-part request: the first (no Correlation Value), a later one, or the last. */
 export interface StreamPart {

@@ -13,8 +13,9 @@
  *   Encoding (the default when absent): the plaintext is a TTLV-encoded Key Value structure, with
  *   its Key Material and any attributes wrapped with it (1.x Attribute items, 2.x Attributes).
  * - The wrapping key must be the caller's tenant's (a foreign or missing one is Wrapping Object
- *   Not Found, 1.x Item Not Found: loadWrappingKey), Active, with Unwrap Key in its Cryptographic
- *   Usage Mask. A Public Key named as the wrapping key unwraps with its linked Private Key.
+ *   Not Found, 1.x Item Not Found; a destroyed one Wrapping Object Destroyed, an archived one
+ *   Wrapping Object Archived, both 1.x Permission Denied: loadWrappingKey), Active, with Unwrap Key
+ *   in its Cryptographic Usage Mask. A Public Key named as the wrapping key unwraps with its linked Private Key.
  *
  * Failure cases: Wrapping Method other than Encrypt, MAC/Signature Key Information, a
  * MAC/Signature or an IV/Counter/Nonce → Feature Not Supported; no Encryption Key Information →
@@ -51,6 +52,7 @@ import { rsaEncryptionParameters } from './key-usage.js';
 import { AES } from './key-material.js';
 import {
   enumChild,
+  isDestroyed,
   linkOf,
   loadObject,
   objectTypeError,
@@ -253,15 +255,21 @@ export function aesUnwrap(kek: Buffer, p: CipherParameters, wrapped: Uint8Array)
  * The key a Key Wrapping Specification or Key Wrapping Data names, of the caller's tenant. A
  * missing or foreign one is Wrapping Object Not Found (KMIP 2.1 §6.1.19, §6.1.21 error tables;
  * the dispatcher answers 1.x with Item Not Found, as 1.4 §11.12 "Wrapping key does not exist").
+ * A destroyed one is Wrapping Object Destroyed, an archived one Wrapping Object Archived (2.x;
+ * 1.x Permission Denied, 1.4 §11.12 "exists, but it is not able to be used for wrapping").
  */
 export async function loadWrappingKey(ctx: RequestContext, id: string): Promise<ManagedObject> {
+  let key: ManagedObject;
   try {
-    return await loadObject(ctx, id);
+    key = await loadObject(ctx, id);
   } catch (err) {
     if (isKryptonError(err) && err.code === 'KRY_STORE_NOT_FOUND')
       throw new KryptonError('KRY_OP_WRAPPING_KEY_NOT_FOUND');
     throw err;
   }
+  if (isDestroyed(key)) throw new KryptonError('KRY_OP_WRAPPING_KEY_DESTROYED');
+  if (key.archived) throw new KryptonError('KRY_OP_WRAPPING_KEY_ARCHIVED');
+  return key;
 }
 
 /** The Private Key of a Public Key named as the wrapping key (its Private Key Link, same tenant). */

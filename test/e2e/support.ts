@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
-import { createDevPki } from '../../core/auth/pki.js';
+import { createDevPki, issueClientCertificate } from '../../core/auth/pki.js';
 import type { DevPkiFiles } from '../../core/auth/pki.js';
 import { KmipClient } from '../../core/client/client.js';
 import type { KmipClientOptions } from '../../core/client/client.js';
@@ -62,4 +62,42 @@ export async function clientFor(
     key: readFileSync(who === 'client' ? files.clientKey : files.gatewayKey),
     ...extra,
   });
+}
+
+/** A client of `server` as another identity of the development PKI (a certificate issued for `principal`). */
+export async function clientAs(server: RunningServer, principal: string): Promise<KmipClient> {
+  const { files } = await testPki();
+  const other = await issueClientCertificate(dirname(files.ca), principal);
+  return KmipClient.connect({
+    host: '127.0.0.1',
+    port: server.addresses.ttlv?.port ?? 0,
+    ca: readFileSync(files.ca),
+    cert: readFileSync(other.cert),
+    key: readFileSync(other.key),
+  });
+}
+
+/** A server with two clients of different identities: the dev PKI's `client` and `mallory`. */
+export interface TwoIdentities {
+  readonly server: RunningServer;
+  readonly alice: KmipClient;
+  readonly mallory: KmipClient;
+  close(): Promise<void>;
+}
+
+/** Starts a server with `patch` and connects two identities to it (see TwoIdentities). */
+export async function startTwoIdentities(patch: Record<string, unknown> = {}): Promise<TwoIdentities> {
+  const server = await startTestServer(patch);
+  const alice = await clientFor(server);
+  const mallory = await clientAs(server, 'mallory');
+  return {
+    server,
+    alice,
+    mallory,
+    async close() {
+      await alice.close();
+      await mallory.close();
+      await server.close();
+    },
+  };
 }

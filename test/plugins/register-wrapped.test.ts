@@ -540,6 +540,65 @@ function coreSuite(adapter: Adapter, skip: string | false): void {
       });
     }
 
+    for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+      it(`a-destroyed-or-archived-wrapping-key-is-wrapping-object-destroyed-or-archived-in-${version}`, async () => {
+        alice.version = version;
+        const v2 = version === '2.1';
+        const secret = await registerAs(alice, 'SecretData', secretDataObject(Buffer.from('a secret')));
+        const aes256 = { alg: AES, length: 256 };
+        // Two KEKs whose bytes the test knows: one to destroy, one to archive.
+        const keks = await Promise.all(
+          [randomBytes(32), randomBytes(32)].map(async (bytes) => ({
+            bytes,
+            id: await registerAs(alice, 'SymmetricKey', symmetricKeyObject(bytes, 'AES'), {
+              CryptographicUsageMask: KEK_USAGE,
+            }),
+          })),
+        );
+        const [gone, shelved] = keks as [(typeof keks)[0], (typeof keks)[0]];
+        const getUnder = (keyId: string) =>
+          alice.get({ uniqueIdentifier: secret, keyWrappingSpecification: wrappingSpec(keyId) });
+        const registerUnder = (kek: { bytes: Buffer; id: string }) =>
+          registerAs(
+            alice,
+            'SymmetricKey',
+            wrappedBlock(
+              Tag.SymmetricKey,
+              KeyFormatType.Raw,
+              aesKeyWrap(kek.bytes, randomBytes(32)),
+              keyData(kek.id),
+              aes256,
+            ),
+            { CryptographicUsageMask: ['Encrypt'] },
+          );
+        // The controls: both keys wrap for Get and unwrap for Register while Active.
+        for (const kek of keks) {
+          assert.ok(child(child((await getUnder(kek.id)).object, Tag.KeyBlock), Tag.KeyWrappingData));
+          assert.ok(await registerUnder(kek));
+        }
+
+        // Revoked (Deactivated) but not destroyed: still a lifecycle refusal, as before.
+        await alice.revoke({ uniqueIdentifier: gone.id });
+        const deactivated = v2 ? 'WrongKeyLifecycleState' : 'PermissionDenied';
+        assert.equal((await reasonOf(getUnder(gone.id))).reason, deactivated);
+        // Destroyed: Wrapping Object Destroyed (KMIP 2.x); 1.4 §11.12 "exists, but it is not able
+        // to be used for wrapping": Permission Denied.
+        await alice.destroy(gone.id);
+        const destroyed = v2 ? 'WrappingObjectDestroyed' : 'PermissionDenied';
+        assert.equal((await reasonOf(getUnder(gone.id))).reason, destroyed);
+        assert.equal((await reasonOf(registerUnder(gone))).reason, destroyed);
+
+        // Archived: Wrapping Object Archived (KMIP 2.x), 1.x Permission Denied; Recover restores it.
+        await alice.archive(shelved.id);
+        const archived = v2 ? 'WrappingObjectArchived' : 'PermissionDenied';
+        assert.equal((await reasonOf(getUnder(shelved.id))).reason, archived);
+        assert.equal((await reasonOf(registerUnder(shelved))).reason, archived);
+        await alice.recover(shelved.id);
+        assert.ok(child(child((await getUnder(shelved.id)).object, Tag.KeyBlock), Tag.KeyWrappingData));
+        assert.ok(await registerUnder(shelved));
+      });
+    }
+
     it('the-key-material-of-a-wrapped-key-as-pykmip-sends-it-never-reaches-storage', async () => {
       alice.version = '2.1';
       const kekBytes = randomBytes(32);

@@ -7,13 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { issueClientCertificate } from '../../core/auth/pki.js';
-import { KmipClient } from '../../core/client/client.js';
+import type { KmipClient } from '../../core/client/client.js';
 import { symmetricKeyObject } from '../../core/client/requests.js';
-import type { RunningServer } from '../../core/server/server.js';
 import { aesCmac } from '../../core/crypto/cmac.js';
 import { BlockCipherMode, Operation, PaddingMethod, Tag, ValidityIndicator } from '../../core/spec/index.js';
 import type { KmipVersion } from '../../core/spec/index.js';
@@ -27,8 +23,8 @@ import {
   textString,
 } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
-import { clientFor, startTestServer, testPki } from '../e2e/support.js';
-import { bytesOf, reasonOf, registerAes } from '../support/kmip-results.js';
+import { startTwoIdentities, type TwoIdentities } from '../e2e/support.js';
+import { bytesOf, reasonOf, registerAes, split } from '../support/kmip-results.js';
 
 const LIMITS = {
   maxStreams: 6,
@@ -38,29 +34,11 @@ const LIMITS = {
   streamIdleTimeoutMs: 3000,
 };
 
-let server: RunningServer;
+let running: TwoIdentities | undefined;
 let alice: KmipClient;
 let mallory: KmipClient;
-
-before(async () => {
-  server = await startTestServer({ limits: LIMITS });
-  alice = await clientFor(server);
-  const { files } = await testPki();
-  const other = await issueClientCertificate(dirname(files.ca), 'mallory');
-  mallory = await KmipClient.connect({
-    host: '127.0.0.1',
-    port: server.addresses.ttlv?.port ?? 0,
-    ca: readFileSync(files.ca),
-    cert: readFileSync(other.cert),
-    key: readFileSync(other.key),
-  });
-});
-
-after(async () => {
-  await alice?.close();
-  await mallory?.close();
-  await server?.close();
-});
+before(async () => ({ alice, mallory } = running = await startTwoIdentities({ limits: LIMITS })));
+after(async () => running?.close());
 
 const ACTIVE = () => ({ ActivationDate: new Date(Date.now() - 1000) });
 
@@ -116,17 +94,6 @@ async function stream(
     );
   }
   return { answers, data: Buffer.concat(answers.map((a) => bytesOf(a, Tag.Data) ?? Buffer.alloc(0))) };
-}
-
-function split(data: Buffer, sizes: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const n of sizes) {
-    out.push(data.subarray(at, at + n));
-    at += n;
-  }
-  out.push(data.subarray(at));
-  return out;
 }
 
 function params(items: TtlvItem[]): TtlvItem {

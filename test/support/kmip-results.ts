@@ -1,6 +1,6 @@
 /**
  * KMIP helpers the multi-part tests share: an active AES key registered at a level, a Byte String
- * field of an answer, and the Result Reason a call ends with.
+ * field of an answer, the Result Reason a call ends with, and data cut into parts.
  */
 import { KmipResultError, type KmipClient } from '../../core/client/client.js';
 import { symmetricKeyObject } from '../../core/client/requests.js';
@@ -42,4 +42,16 @@ export async function registerAes(
     object: symmetricKeyObject(key, 'AES'),
   });
   return uniqueIdentifier;
+}
+
+/** `data` cut into parts of `sizes` bytes, the rest as the last part (empty when none is left). */
+export function split(data: Buffer, sizes: readonly number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    out.push(data.subarray(at, at + n));
+    at += n;
+  }
+  out.push(data.subarray(at));
+  return out;
 }
