@@ -70,9 +70,10 @@ class HashStream implements StreamState {
     this.hash?.update(data);
   }
 
+  /** The digest of every part; once (the stream table keeps a stream's parts sequential). */
   digest(): Buffer {
     const hash = this.hash;
-    if (hash === undefined) throw new KryptonError('KRY_STREAM_UNKNOWN');
+    if (hash === undefined) throw new KryptonError('KRY_INTERNAL', 'the Hash stream has ended');
     this.hash = undefined;
     return hash.digest();
   }
@@ -85,22 +86,24 @@ class HashStream implements StreamState {
 export function hashData(ctx: RequestContext, payload: StructureItem | undefined): TtlvItem[] {
   // No payload is a request without its required Cryptographic Parameters.
   if (payload === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Hashing Algorithm');
-  const body = payload;
   const streaming =
-    child(body, Tag.InitIndicator) !== undefined ||
-    child(body, Tag.FinalIndicator) !== undefined ||
-    child(body, Tag.CorrelationValue) !== undefined;
+    child(payload, Tag.InitIndicator) !== undefined ||
+    child(payload, Tag.FinalIndicator) !== undefined ||
+    child(payload, Tag.CorrelationValue) !== undefined;
   if (streaming && versionIndex(ctx.protocolVersion) < versionIndex('1.3'))
     throw new KryptonError('KRY_OP_STREAMING', 'KMIP 1.2 has no multi-part Hash');
-  const part = streamPartOf(body);
-  const { algorithm, digest } = digestOf(body);
-  const data = bytesChild(body, Tag.Data, 'Data');
+  const part = streamPartOf(payload);
+  const { algorithm, digest } = digestOf(payload);
+  const data = bytesChild(payload, Tag.Data, 'Data');
   if (part !== undefined) return hashPart(ctx, part, algorithm, digest, data);
   if (data === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Data');
   return [byteString(Tag.Data, createHash(digest).update(data).digest())];
 }
 
-/** One part of a multi-part Hash: the stream is bound to the caller and the Hashing Algorithm. */
+/**
+ * One part of a multi-part Hash: the stream is bound to the caller and the Hashing Algorithm. Its
+ * site is 'core' wherever it runs: no key, so no vault; the table is the serving process's own.
+ */
 function hashPart(
   ctx: RequestContext,
   part: StreamPart,
