@@ -21,6 +21,8 @@ export interface KeyView {
   readonly processStartDate: Date | undefined;
   /** Replaced by Rekey: decrypt only. */
   readonly replaced: boolean;
+  /** Archived (off-line until Recover): it wraps and unwraps no key (KMIP 2.1 §11.46). */
+  readonly archived: boolean;
   /** The stored Cryptographic Parameters attribute, the default for requests without any. */
   readonly cryptographicParameters: AttributeValue | undefined;
 }
@@ -36,6 +38,7 @@ export function keyViewOf(object: ManagedObject): KeyView {
     protectStopDate: object.dates.ProtectStopDate,
     processStartDate: object.dates.ProcessStartDate,
     replaced: object.links.some((l) => l.linkType === LinkType.ReplacementObjectLink),
+    archived: object.archived,
     cryptographicParameters: params,
   };
 }

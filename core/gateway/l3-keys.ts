@@ -95,6 +95,7 @@ export function keyViewFromAttributes(attrs: readonly KmipAttribute[]): KeyView 
         typeof a.value === 'object' &&
         (a.value as Record<string, unknown>).LinkType === LinkType.ReplacementObjectLink,
     ),
+    archived: one('ArchiveDate') !== undefined,
     cryptographicParameters: one('CryptographicParameters'),
   };
 }

@@ -82,7 +82,7 @@ export function linkOf(object: ManagedObject, type: number): string | undefined 
 
 const DESTROYED: readonly number[] = [State.Destroyed, State.DestroyedCompromised];
 
-export function isDestroyed(object: ManagedObject): boolean {
+export function isDestroyed(object: { readonly state: number }): boolean {
   return DESTROYED.includes(object.state);
 }
 

@@ -267,9 +267,18 @@ export async function loadWrappingKey(ctx: RequestContext, id: string): Promise<
       throw new KryptonError('KRY_OP_WRAPPING_KEY_NOT_FOUND');
     throw err;
   }
+  refuseGoneWrappingKey(key);
+  return key;
+}
+
+/**
+ * A wrapping key that exists but is destroyed or archived cannot wrap or unwrap: Wrapping Object
+ * Destroyed / Wrapping Object Archived (2.x; 1.x Permission Denied, 1.4 §11.12). The gateway
+ * applies it to the wrapping keys it finds in its vault or asks the core about.
+ */
+export function refuseGoneWrappingKey(key: { readonly state: number; readonly archived: boolean }): void {
   if (isDestroyed(key)) throw new KryptonError('KRY_OP_WRAPPING_KEY_DESTROYED');
   if (key.archived) throw new KryptonError('KRY_OP_WRAPPING_KEY_ARCHIVED');
-  return key;
 }
 
 /** The Private Key of a Public Key named as the wrapping key (its Private Key Link, same tenant). */

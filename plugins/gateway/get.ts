@@ -8,7 +8,9 @@
  * object is the core's: forwarded (an L3 is returned only wrapped, and only to gateways).
  *
  * Failure cases: destroyed → Wrong Key Lifecycle State; a wrapping key neither the gateway nor the
- * core has for the tenant → Wrapping Object Not Found (1.x Item Not Found); Key Compression Type,
+ * core has for the tenant → Wrapping Object Not Found (1.x Item Not Found); a destroyed or archived
+ * one → Wrapping Object Destroyed / Archived (1.x Permission Denied) as at the core — a key of the
+ * core not cached here is looked at with one GetAttributes first; Key Compression Type,
  * Wrapping Method other than Encrypt, MAC/Signature Key Information → Feature Not Supported; an
  * unsupported Key Format Type → Key Format Type Not Supported; the L3 not usable → as Decrypt at
  * the core.
@@ -31,7 +33,16 @@ import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { cipherParameters, encryptWith } from '../../core/services/cipher.js';
 import { enumChild, isDestroyed, textChild } from '../../core/services/objects.js';
 import type { ManagedObject } from '../../storage-adapters/index.js';
-import { GATEWAY_SERVICES_PLUGIN, idOf, local, localL4, unwrapL4 } from './routing.js';
+import { refuseGoneWrappingKey } from '../../core/services/wrapped-key-block.js';
+import {
+  coreWrappingKeyAttributes,
+  GATEWAY_SERVICES_PLUGIN,
+  idOf,
+  local,
+  localL4,
+  localWrappingKey,
+  unwrapL4,
+} from './routing.js';
 
 const NIST_KW = structure(Tag.CryptographicParameters, [
   enumeration(Tag.BlockCipherMode, BlockCipherMode.NISTKeyWrap),
@@ -50,7 +61,7 @@ async function encryptUnder(
       'KRY_OP_FEATURE_NOT_SUPPORTED',
       'symmetric wrapping is NIST key wrap or key wrap with padding',
     );
-  const l4 = await localL4(ctx, keyId);
+  const l4 = await localWrappingKey(ctx, keyId);
   if (l4) {
     checkProtect(keyViewOf(l4), params.mode, ctx.protocolVersion);
     const kek = await unwrapL4(ctx, l4);
@@ -63,9 +74,11 @@ async function encryptUnder(
   const gw = gatewayOf(ctx);
   const cached = await gw.l3.lookup(ctx, keyId);
   if (cached) {
+    refuseGoneWrappingKey(cached.view);
     checkProtect(cached.view, params.mode, ctx.protocolVersion);
     return encryptWith(cached.key, params, { data, iv: undefined, aad: undefined }).data;
   }
+  await coreWrappingKeyAttributes(ctx, keyId);
   let out: StructureItem | undefined;
   try {
     out = await gw.delegate.call(ctx, {
@@ -124,7 +137,10 @@ async function getL4(ctx: RequestContext, body: StructureItem, object: ManagedOb
     ) {
       // Already so wrapped in the vault: served without unwrapping. The L3 must still allow it.
       const cached = await gatewayOf(ctx).l3.lookup(ctx, keyId);
-      if (cached) checkProtect(cached.view, BlockCipherMode.AESKeyWrapPadding, ctx.protocolVersion);
+      if (cached) {
+        refuseGoneWrappingKey(cached.view);
+        checkProtect(cached.view, BlockCipherMode.AESKeyWrapPadding, ctx.protocolVersion);
+      } else await coreWrappingKeyAttributes(ctx, keyId);
       wrapped = stored.wrapped;
     } else {
       const key = await unwrapL4(ctx, object);

@@ -18,7 +18,8 @@
  * it and keeps the key as its own object. Other object types are forwarded as they are.
  *
  * Failure cases: another Key Format Type → Key Format Type Not Supported; length or algorithm
- * mismatch → Invalid Field; a wrapped Key Block as at the core (the wrapping key not Active →
+ * mismatch → Invalid Field; a wrapped Key Block as at the core (the wrapping key destroyed or
+ * archived → Wrapping Object Destroyed / Archived, 1.x Permission Denied; not Active →
  * Wrong Key Lifecycle State, without Unwrap Key → Incompatible Cryptographic Usage Mask, a
  * value that does not unwrap → Cryptographic Failure); an object the core keeps (Private Key,
  * Secret Data, a non-AES key) wrapped under an L4 → Feature Not Supported; as Create otherwise.
@@ -52,6 +53,7 @@ import {
   checkUnwrappingKey,
   keyWrapParameters,
   keyWrappingOf,
+  refuseGoneWrappingKey,
   unwrapFailure,
   withUnwrappedKeyBlock,
   type KeyUnwrapper,
@@ -59,10 +61,17 @@ import {
 } from '../../core/services/wrapped-key-block.js';
 import { ObjectType } from '../../storage-adapters/index.js';
 import { register as coreRegister } from '../register.js';
-import { GATEWAY_SERVICES_PLUGIN, local, localL4, storeL4, unwrapL4, wrappingKeyOf } from './routing.js';
+import {
+  AS_GATEWAY,
+  coreWrappingKeyAttributes,
+  GATEWAY_SERVICES_PLUGIN,
+  local,
+  localL4,
+  storeL4,
+  unwrapL4,
+  wrappingKeyOf,
+} from './routing.js';
 
-/** The gateway's own calls to the core speak 2.1, whatever the client speaks. */
-const AS_GATEWAY = { asGateway: true, version: '2.1' } as const;
 const NIST_KEY_WRAP = structure(Tag.CryptographicParameters, [
   enumeration(Tag.BlockCipherMode, BlockCipherMode.NISTKeyWrap),
 ]);
@@ -77,6 +86,7 @@ function keyValueAttributes(value: TtlvItem | undefined): KmipAttribute[] {
 }
 
 function checkUnwrapping(ctx: RequestContext, view: KeyView): void {
+  refuseGoneWrappingKey(view);
   checkUnwrappingKey(ctx, {
     state: effectiveState(view, new Date()),
     usageMask: view.usageMask,
@@ -139,15 +149,8 @@ async function coreL3Unwrapper(
 ): Promise<{ unwrap: KeyUnwrapper; l3Id: string | undefined } | undefined> {
   const { delegate } = gatewayOf(ctx);
   const uid = textString(Tag.UniqueIdentifier, keyId);
-  let found;
-  try {
-    found = await delegate.call(ctx, { operation: 'GetAttributes', payload: [uid] }, AS_GATEWAY);
-  } catch (err) {
-    if (err instanceof UpstreamResultError) return undefined;
-    throw err;
-  }
-  const list = readAttributes(child(found, Tag.Attributes), 'Attributes');
-  if (levelOf(list) !== 'L3') return undefined;
+  const list = await coreWrappingKeyAttributes(ctx, keyId);
+  if (list === undefined || levelOf(list) !== 'L3') return undefined;
   const view = keyViewFromAttributes(list);
   return {
     l3Id: view.replaced ? undefined : keyId,

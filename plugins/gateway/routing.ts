@@ -4,15 +4,17 @@
  * a new L4 wrapped under its L3, and running the local branch with the request version's errors.
  */
 import { GATEWAY_SERVICES_PLUGIN, gatewayOf } from '../../core/gateway/index.js';
-import { newObjectId } from '../../core/gateway/delegate.js';
+import { keyViewFromAttributes } from '../../core/gateway/index.js';
+import { newObjectId, UpstreamResultError } from '../../core/gateway/delegate.js';
 import type { RequestContext } from '../../core/dispatch/operation.js';
 import { KryptonError, isKryptonError } from '../../core/errors.js';
 import { Tag } from '../../core/spec/index.js';
-import { child } from '../../core/ttlv/tree.js';
+import { child, textString } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
-import type { KmipAttribute } from '../../core/attributes/index.js';
+import { readAttributes, type KmipAttribute } from '../../core/attributes/index.js';
 import { digestAttribute, type NewKeyFields } from '../../core/services/key-material.js';
 import { errorForVersion } from '../../core/services/objects.js';
+import { refuseGoneWrappingKey } from '../../core/services/wrapped-key-block.js';
 import {
   LinkType,
   ObjectType,
@@ -22,6 +24,9 @@ import {
 } from '../../storage-adapters/index.js';
 
 export { GATEWAY_SERVICES_PLUGIN };
+
+/** The gateway's own calls to the core speak 2.1, whatever the client speaks. */
+export const AS_GATEWAY = { asGateway: true, version: '2.1' } as const;
 
 /** Names the L3 an L4 is wrapped under (besides a Wrapping Key Link or Parent Link). */
 export const WRAPPING_KEY_ATTRIBUTE = 'x-krypton-wrapping-key';
@@ -67,6 +72,47 @@ export async function localL4(ctx: RequestContext, id: string): Promise<ManagedO
     }
   }
   return object;
+}
+
+/**
+ * The L4 of the vault a Key Wrapping Specification or Key Wrapping Data names; undefined when the
+ * vault holds none. Destroyed or archived it is refused as the core refuses its own wrapping keys
+ * (Wrapping Object Destroyed / Archived: core/services/wrapped-key-block.ts).
+ */
+export async function localWrappingKey(ctx: RequestContext, id: string): Promise<ManagedObject | undefined> {
+  const key = await localL4(ctx, id);
+  if (key) refuseGoneWrappingKey(key);
+  return key;
+}
+
+/**
+ * The attributes at the core of the key `keyId` a request wraps or unwraps with, asked as the
+ * gateway; undefined when the core refuses them (no such key of the tenant: the call that follows
+ * then answers). Destroyed or archived (an Archive Date) it is refused as the core's Get and
+ * Register refuse it (Wrapping Object Destroyed / Archived) — the core's Encrypt and Decrypt,
+ * which the gateway wraps and unwraps with, still serve an archived key.
+ */
+export async function coreWrappingKeyAttributes(
+  ctx: RequestContext,
+  keyId: string,
+): Promise<KmipAttribute[] | undefined> {
+  const { delegate } = gatewayOf(ctx);
+  let found;
+  try {
+    found = await delegate.call(
+      ctx,
+      { operation: 'GetAttributes', payload: [textString(Tag.UniqueIdentifier, keyId)] },
+      AS_GATEWAY,
+    );
+  } catch (err) {
+    // The core's refusal: over the wire an UpstreamResultError, in-process its own coded error.
+    if (err instanceof UpstreamResultError || (delegate.kind === 'in-process' && isKryptonError(err)))
+      return undefined;
+    throw err;
+  }
+  const list = readAttributes(child(found, Tag.Attributes), 'Attributes');
+  refuseGoneWrappingKey(keyViewFromAttributes(list));
+  return list;
 }
 
 /** Runs a local branch; its errors use the reasons of the request's version (as the core's do). */

@@ -50,6 +50,12 @@ import {
 const AES = 3;
 const past = (): Date => new Date(Date.now() - 60_000);
 const KEK_USAGE = ['Encrypt', 'Decrypt', 'WrapKey', 'UnwrapKey'];
+const L3_KEK = {
+  CryptographicAlgorithm: 'AES',
+  CryptographicLength: 256,
+  CryptographicUsageMask: KEK_USAGE,
+  'x-krypton-level': 'L3',
+};
 const BLOCK = Buffer.from('sixteen byte blk');
 const ECB = { BlockCipherMode: 'ECB', PaddingMethod: 'None' };
 
@@ -175,6 +181,54 @@ function filesUnder(dir: string): Buffer {
     else parts.push(readFileSync(p));
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * At a gateway or a standalone server (where a new key is an L4 by default): Get of a local L4 and
+ * of the core's Secret Data wrapped under, and Register of a DEK wrapped under, a destroyed or
+ * archived wrapping key — an L4 of the vault or an L3 of the core — answer as the core does
+ * (Wrapping Object Destroyed / Archived; 1.4 §11.12: Permission Denied). Recover restores the key.
+ */
+async function refusesWrappingKeysDestroyedOrArchived(c: KmipClient, version: KmipVersion): Promise<void> {
+  c.version = version;
+  const v2 = version === '2.1';
+  const destroyed = v2 ? 'WrappingObjectDestroyed' : 'PermissionDenied';
+  const archived = v2 ? 'WrappingObjectArchived' : 'PermissionDenied';
+  const create = async (attributes: Record<string, unknown>) =>
+    (await c.create({ attributes: { ActivationDate: past(), ...attributes } as never })).uniqueIdentifier;
+  const dek = { CryptographicAlgorithm: 'AES', CryptographicLength: 256 };
+  const a = await create({ ...dek, CryptographicUsageMask: ['Encrypt', 'Decrypt'] });
+  const secret = await registerAs(c, 'SecretData', secretDataObject(Buffer.from('core secret')));
+  const l4 = () => create({ ...dek, CryptographicUsageMask: KEK_USAGE });
+  const l3 = () => create(L3_KEK);
+  const keys = { local: [await l4(), await l4()], core: [await l3(), await l3()] };
+  const getUnder = (id: string, keyId: string) =>
+    c.get({ uniqueIdentifier: id, keyWrappingSpecification: wrappingSpec(keyId) });
+  const wrapped = async (p: ReturnType<typeof getUnder>) =>
+    assert.ok(child(child((await p).object, Tag.KeyBlock), Tag.KeyWrappingData));
+  // The core holds no L4 to wrap its Secret Data under: only its own keys do.
+  const wrapsFor = (kind: 'local' | 'core') => (kind === 'local' ? [a] : [a, secret]);
+  for (const kind of ['local', 'core'] as const) {
+    const [gone, shelved] = keys[kind] as [string, string];
+    for (const id of wrapsFor(kind)) for (const k of [gone, shelved]) await wrapped(getUnder(id, k));
+    // The DEK as a Get under each key answers it, to register back once the key is gone.
+    const [underGone, underShelved] = await Promise.all([getUnder(a, gone), getUnder(a, shelved)]);
+    const registerBack = (got: typeof underGone) => registerAs(c, 'SymmetricKey', got.object!);
+
+    await c.revoke({ uniqueIdentifier: gone });
+    await c.destroy(gone);
+    for (const id of wrapsFor(kind))
+      assert.equal((await reasonOf(getUnder(id, gone))).reason, destroyed, `${kind} ${id}`);
+    assert.equal((await reasonOf(registerBack(underGone))).reason, destroyed, kind);
+
+    await c.archive(shelved);
+    for (const id of wrapsFor(kind))
+      assert.equal((await reasonOf(getUnder(id, shelved))).reason, archived, `${kind} ${id}`);
+    assert.equal((await reasonOf(registerBack(underShelved))).reason, archived, kind);
+    await c.recover(shelved);
+    for (const id of wrapsFor(kind)) await wrapped(getUnder(id, shelved));
+    assert.ok(await registerBack(underShelved));
+  }
 }
 
 function coreSuite(adapter: Adapter, skip: string | false): void {
@@ -742,6 +796,11 @@ describe('Register wrapped at a gateway in front of a core', () => {
     });
   }
 
+  for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+    it(`a-destroyed-or-archived-wrapping-key-is-wrapping-object-destroyed-or-archived-in-${version}`, () =>
+      refusesWrappingKeysDestroyedOrArchived(gw, version));
+  }
+
   it('a-dek-wrapped-under-another-l4-registers-locally-and-a-tampered-one-fails-there', async () => {
     gw.version = '2.1';
     const a = await l4();
@@ -823,6 +882,13 @@ describe('Register wrapped at a standalone server (L3s core-only)', () => {
     await c?.close();
     await server?.close();
   });
+
+  for (const version of ['1.4', '2.1'] as const satisfies readonly KmipVersion[]) {
+    it(`a-destroyed-or-archived-wrapping-key-is-wrapping-object-destroyed-or-archived-in-${version}`, async () => {
+      await refusesWrappingKeysDestroyedOrArchived(c, version);
+      c.version = '2.1';
+    });
+  }
 
   it('a-dek-wrapped-under-an-l3-becomes-an-l4-unwrapped-by-the-core-and-secret-data-round-trips', async () => {
     const a = (
