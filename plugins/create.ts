@@ -9,7 +9,7 @@
  * 128/192/256 → Invalid Field; a server-set attribute (State, Unique Identifier, …) → Invalid Field;
  * Quantum Safe true with a key shorter than 256 bits → General Failure.
  */
-import { randomBytes } from 'node:crypto';
+import { randomKeyBytes } from '../core/crypto/random.js';
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
@@ -52,7 +52,7 @@ export async function createSymmetricKey(
   const { store } = servicesOf(ctx);
   if (level === 'L2') return createTenantKey(ctx, fields, state);
   fields.attributes.push(RNG_ATTRIBUTE);
-  const key = randomBytes((fields.cryptographicLength as number) / 8);
+  const key = randomKeyBytes((fields.cryptographicLength as number) / 8);
   try {
     return await store.create(ctx.tenant, await wrappedL3Object(ctx, key, fields, state));
   } finally {

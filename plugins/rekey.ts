@@ -13,7 +13,7 @@
  * Lifecycle State; a concurrent Rekey of the same key → Illegal Operation in 1.x, General Failure
  * in 2.x (which dropped Illegal Operation): exactly one wins.
  */
-import { randomBytes } from 'node:crypto';
+import { randomKeyBytes } from '../core/crypto/random.js';
 import { defineOperation } from '../core/dispatch/operation.js';
 import type { RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
@@ -76,7 +76,7 @@ export async function rekeyObject(ctx: RequestContext, payload: StructureItem | 
       ...(vendorIdentification !== undefined && { vendorIdentification }),
       value,
     }));
-  const key = randomBytes((old.cryptographicLength ?? 256) / 8);
+  const key = randomKeyBytes((old.cryptographicLength ?? 256) / 8);
   let replacementId: string;
   try {
     const replacement = await wrappedL3Object(

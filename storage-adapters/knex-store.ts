@@ -418,14 +418,17 @@ export class KnexStore implements Store {
   }
 
   #objectOf(row: Row, attributeTuples: AttributeTuple[], linkTuples: LinkTuple[]): ManagedObject {
-    const attributes = attributeTuples
-      .map(([vendor, name, idx, valueJson]): StoredAttribute => ({
-        name,
-        ...(vendor === '' ? {} : { vendorIdentification: vendor }),
-        index: asNumber(idx),
-        value: decodeAttributeValue(valueJson),
-      }))
-      .sort(compareAttributes);
+    // Decoded on first read: many callers (Create's answer, Get, Encrypt) never look at them.
+    let attributes: StoredAttribute[] | undefined;
+    const decodeAttributes = (): StoredAttribute[] =>
+      (attributes ??= attributeTuples
+        .map(([vendor, name, idx, valueJson]): StoredAttribute => ({
+          name,
+          ...(vendor === '' ? {} : { vendorIdentification: vendor }),
+          index: asNumber(idx),
+          value: decodeAttributeValue(valueJson),
+        }))
+        .sort(compareAttributes));
     const links = linkTuples
       .map(([linkType, linkedObjectId]): Link => ({
         linkType: asNumber(linkType) as LinkType,
@@ -451,7 +454,9 @@ export class KnexStore implements Store {
       archived: Boolean(row.archived),
       fresh: Boolean(row.fresh),
       version: asNumber(row.version),
-      attributes,
+      get attributes() {
+        return decodeAttributes();
+      },
       links,
       keyMaterial: wrapped
         ? wrappedKeyMaterial({

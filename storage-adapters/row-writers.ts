@@ -17,6 +17,7 @@
  *   group's statement is under way the next group forms.
  */
 import type { Knex } from 'knex';
+import { insertThreadOf, type InsertShapeMessage, type SqliteInsertThread } from './sqlite-writer.js';
 
 type Row = Record<string, unknown>;
 
@@ -75,6 +76,8 @@ interface PendingInsert {
 
 /** Inserts per group commit: bounds the time one COMMIT holds the event loop. */
 const GROUP_MAX = 64;
+/** Inserts per group on the insert thread, which holds no event loop: larger groups, fewer COMMITs. */
+const THREAD_GROUP_MAX = 256;
 /**
  * PostgreSQL group statements under way at once. The creates that arrive meanwhile wait and go
  * together in the next one (as audit records wait for the sync in flight): one round trip, one
@@ -137,6 +140,8 @@ function insertSql(table: string, columns: readonly string[], rowCount: number):
 
 /** A table's single-row INSERT for one list of columns, with a value array reused per row. */
 interface InsertShape {
+  /** Names the prepared statement to the insert thread. */
+  readonly id: number;
   readonly columns: readonly string[];
   readonly sql: string;
   readonly values: unknown[];
@@ -147,6 +152,7 @@ interface InsertShape {
  * so comparing the column names replaces building and looking up a key per row.
  */
 const insertShapes = new Map<string, InsertShape>();
+let nextShapeId = 0;
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -158,7 +164,12 @@ function insertShapeOf(table: string, row: Row): InsertShape {
   const columns = Object.keys(row);
   const last = insertShapes.get(table);
   if (last && sameColumns(last.columns, columns)) return last;
-  const shape = { columns, sql: insertSql(table, columns, 1), values: new Array<unknown>(columns.length) };
+  const shape = {
+    id: nextShapeId++,
+    columns,
+    sql: insertSql(table, columns, 1),
+    values: new Array<unknown>(columns.length),
+  };
   if (insertShapes.size < 64 || last) insertShapes.set(table, shape);
   return shape;
 }
@@ -175,6 +186,29 @@ function runInsert(connection: SqliteConnection, tables: readonly TableRows[]): 
       prepared(connection, shape.sql).run(values);
     }
   }
+}
+
+/**
+ * An insert as the insert thread takes it: statement id and bindings, row after row; the
+ * statements the thread has not prepared yet are added to `shapes`.
+ */
+function flatInsert(
+  thread: SqliteInsertThread,
+  tables: readonly TableRows[],
+  shapes: InsertShapeMessage[],
+): unknown[] {
+  const flat: unknown[] = [];
+  for (const t of tables) {
+    for (const row of t.rows) {
+      const shape = insertShapeOf(t.table, row);
+      if (!thread.knows(shape.id) && !shapes.some(([id]) => id === shape.id)) {
+        shapes.push([shape.id, shape.sql, shape.columns.length]);
+      }
+      flat.push(shape.id);
+      for (const column of shape.columns) flat.push(sqliteValue(row[column]));
+    }
+  }
+  return flat;
 }
 
 interface GroupCommit {
@@ -209,25 +243,12 @@ export function sqliteRowWriter(db: Knex): RowWriter {
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
-      const pending = queue.slice(0, GROUP_MAX);
+      const thread = insertThreadOf(db);
+      const pending = queue.slice(0, thread ? THREAD_GROUP_MAX : GROUP_MAX);
       queue = queue.slice(pending.length);
       try {
-        await withConnection((connection) => {
-          const gc = groupCommitOf(connection);
-          try {
-            gc.group(pending);
-          } catch (err) {
-            // Rolled back whole: now one by one, so only the failing ones fail.
-            if (pending.length === 1) throw err;
-            for (const p of pending) {
-              try {
-                gc.one(p.tables);
-              } catch (e) {
-                p.failure = e;
-              }
-            }
-          }
-        });
+        if (thread) await commitOnThread(thread, pending);
+        else await withConnection((connection) => commitHere(connection, pending));
       } catch (err) {
         // BEGIN or COMMIT failed (or the connection): nothing of these is stored.
         for (const p of pending) p.failure ??= err;
@@ -238,6 +259,41 @@ export function sqliteRowWriter(db: Knex): RowWriter {
       }
     }
     scheduled = false;
+  }
+
+  function commitHere(connection: SqliteConnection, pending: readonly PendingInsert[]): void {
+    const gc = groupCommitOf(connection);
+    try {
+      gc.group(pending);
+    } catch (err) {
+      // Rolled back whole: now one by one, so only the failing ones fail.
+      if (pending.length === 1) throw err;
+      for (const p of pending) {
+        try {
+          gc.one(p.tables);
+        } catch (e) {
+          p.failure = e;
+        }
+      }
+    }
+  }
+
+  async function commitOnThread(
+    thread: SqliteInsertThread,
+    pending: readonly PendingInsert[],
+  ): Promise<void> {
+    const shapes: InsertShapeMessage[] = [];
+    const inserts = pending.map((p) => flatInsert(thread, p.tables, shapes));
+    // The event loop's connection stays taken until the thread's COMMIT: one writer at a time.
+    const connection = await pool.acquireConnection();
+    try {
+      const failures = await thread.run(shapes, inserts);
+      pending.forEach((p, i) => {
+        if (failures[i] !== undefined) p.failure = failures[i];
+      });
+    } finally {
+      await pool.releaseConnection(connection);
+    }
   }
 
   async function withConnection<T>(work: (c: SqliteConnection) => T): Promise<T> {

@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import { SILENT_LOG } from './knex-store.js';
+import { attachInsertThread, SqliteInsertThread } from './sqlite-writer.js';
 
 export interface SqliteStoreLocation {
   readonly adapter: 'sqlite';
@@ -129,7 +130,14 @@ async function removeCheckpoints(filename: string): Promise<void> {
   await ask(cw, { remove: filename });
 }
 
-const open = new Map<string, { db: Knex; refs: number; checkpoints: boolean }>();
+interface OpenFile {
+  readonly db: Knex;
+  refs: number;
+  checkpoints: boolean;
+  inserts?: SqliteInsertThread;
+}
+
+const open = new Map<string, OpenFile>();
 
 async function connect(filename: string, backgroundCheckpoints = false): Promise<Knex> {
   const { default: knex } = await import('knex');
@@ -157,6 +165,17 @@ async function connect(filename: string, backgroundCheckpoints = false): Promise
       },
     },
   });
+}
+
+/** The group commits of creates on a thread of their own (sqlite-writer.ts); none where it cannot start. */
+function startInsertThread(db: Knex, filename: string): SqliteInsertThread | undefined {
+  try {
+    const thread = new SqliteInsertThread(filename, BACKSTOP_AUTOCHECKPOINT);
+    attachInsertThread(db, thread);
+    return thread;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function connectSqlite(location: SqliteStoreLocation): Promise<SharedConnection> {
@@ -188,6 +207,7 @@ export async function connectSqlite(location: SqliteStoreLocation): Promise<Shar
         throw err;
       }
       entry.checkpoints = await addCheckpoints(key);
+      entry.inserts = startInsertThread(db, key);
     }
   }
   entry.refs += 1;
@@ -201,6 +221,7 @@ export async function connectSqlite(location: SqliteStoreLocation): Promise<Shar
       shared.refs -= 1;
       if (shared.refs === 0) {
         open.delete(key);
+        await shared.inserts?.close();
         if (shared.checkpoints) await removeCheckpoints(key);
         await shared.db.destroy();
       }

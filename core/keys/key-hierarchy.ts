@@ -17,7 +17,7 @@
  * `checkRoot()` succeeds again. A periodic probe (unwrap of a canary wrapped at open) notices a
  * cut even when every key in use is cached.
  */
-import { randomBytes } from 'node:crypto';
+import { randomKeyBytes } from '../crypto/random.js';
 import { KryptonError, isKryptonError } from '../errors.js';
 import { silentLogger, type Hsm, type HsmKeyRef, type KryptonLogger } from '../../hsm-adapters/hsm.js';
 import { unwrapKeyRfc5649, wrapKeyRfc5649 } from './aes-key-wrap.js';
@@ -102,7 +102,7 @@ export class KeyHierarchy {
   async open(): Promise<void> {
     if (this.#opened) return;
     await this.#hsm.findOrCreateRootKey(this.#rootLabel, 'wrap');
-    const canary = randomBytes(KEY_BYTES);
+    const canary = randomKeyBytes(KEY_BYTES);
     try {
       this.#canary = await this.#hsm.wrapKey(this.#root, canary);
     } finally {
@@ -236,7 +236,7 @@ export class KeyHierarchy {
    */
   async createServiceKey(tenant: string, lengthBytes: 16 | 24 | 32 = KEY_BYTES): Promise<string> {
     const l2Id = await this.tenantKey(tenant);
-    const key = randomBytes(lengthBytes);
+    const key = randomKeyBytes(lengthBytes);
     let wrapped: Buffer;
     try {
       const l2 = await this.#use(l2Id, 'L2', 'protect');
@@ -315,7 +315,7 @@ export class KeyHierarchy {
 
   /** A fresh 256-bit DEK and its wrapping under the L3 (not stored: L4 belongs to the gateway/app). */
   async createDataKey(l3Id: string): Promise<DataKey> {
-    const plaintext = randomBytes(KEY_BYTES);
+    const plaintext = randomKeyBytes(KEY_BYTES);
     try {
       const { wrapped, wrappingKeyId } = await this.wrapUnderL3(l3Id, plaintext);
       return { plaintext, wrapped, wrappingKeyId };
@@ -364,7 +364,7 @@ export class KeyHierarchy {
   async rekey(id: string): Promise<string> {
     this.#assertRoot();
     const old = usableRecord(await this.#records.getKeyRecord(id), id, undefined, 'protect');
-    const key = old.level === 'L2' ? await this.#hsm.randomBytes(KEY_BYTES) : randomBytes(KEY_BYTES);
+    const key = old.level === 'L2' ? await this.#hsm.randomBytes(KEY_BYTES) : randomKeyBytes(KEY_BYTES);
     let wrapped: Buffer;
     let wrappingKeyId: string;
     try {

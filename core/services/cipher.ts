@@ -7,7 +7,8 @@
  * OASIS cases fix are theirs: a Decrypt without the IV of CBC or GCM is Invalid Message
  * (CS-BC-M-11, -12, -13), a GCM Tag Length outside 4..16 bytes is General Failure (CS-BC-M-GCM-1).
  */
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
+import { randomKeyBytes } from '../crypto/random.js';
 import { KryptonError } from '../errors.js';
 import { BlockCipherMode, PaddingMethod, Tag } from '../spec/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
@@ -125,7 +126,7 @@ export function ivFor(
   const bits = p.ivLength;
   const length = bits === undefined ? defaultLength : bits / 8;
   if (!Number.isInteger(length) || !allowed(length)) throw invalid('IV Length');
-  return { iv: randomBytes(length), generated: true };
+  return { iv: randomKeyBytes(length), generated: true };
 }
 
 export function tagBytes(p: CipherParameters): number {

@@ -8,7 +8,7 @@
  * Failure cases: as the core's Create; the named L3 not usable for wrapping → Wrong Key
  * Lifecycle State / Incompatible Cryptographic Usage Mask; the core unreachable → General Failure.
  */
-import { randomBytes } from 'node:crypto';
+import { randomKeyBytes } from '../../core/crypto/random.js';
 import { defineOperation } from '../../core/dispatch/operation.js';
 import { forwardItem, gatewayOf } from '../../core/gateway/index.js';
 import { Tag } from '../../core/spec/index.js';
@@ -37,7 +37,7 @@ export const create = defineOperation({
       const fields = newSymmetricKeyFields(rest);
       // Generated here with node:crypto, as the core generates its keys.
       fields.attributes.push(RNG_ATTRIBUTE);
-      const key = randomBytes((fields.cryptographicLength as number) / 8);
+      const key = randomKeyBytes((fields.cryptographicLength as number) / 8);
       try {
         const object = await storeL4(ctx, key, fields, initialState(fields.dates, new Date()), l3Id);
         ctx.placeholder.set(object.id);
