@@ -145,6 +145,11 @@ export class SqliteInsertThread {
     return this.#closing;
   }
 
+  /** Stops the thread at once, as a crash would (tests): its groups are refused, later ones go elsewhere. */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
   #fail(err: Error): void {
     this.#failed ??= err;
     for (const waiting of this.#waiting.values()) waiting.reject(this.#failed);

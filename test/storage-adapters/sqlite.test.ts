@@ -18,6 +18,7 @@ import {
   type Store,
   type StoreTuning,
 } from '../../storage-adapters/index.js';
+import { insertThreadOf } from '../../storage-adapters/sqlite-writer.js';
 import { storeContractSuite, type StoreHarness } from './contract.js';
 
 async function sqliteHarness(): Promise<StoreHarness> {
@@ -176,6 +177,59 @@ describe('sqlite adapter', () => {
         detail,
         /SEARCH o USING INDEX managed_objects_tenant_key_level \(tenant=\? AND key_level=\?\)/,
       );
+    } finally {
+      await harness.close();
+    }
+  });
+  it('creates-commit-on-the-insert-thread-interleaved-with-event-loop-writes-and-survive-its-loss', async () => {
+    const harness = await sqliteHarness();
+    try {
+      const store = harness.store as KnexStore;
+      const thread = insertThreadOf(store.knex);
+      assert.ok(thread, 'a file database has an insert thread');
+      const newKey = (id?: string) => ({
+        ...(id === undefined ? {} : { id }),
+        objectType: ObjectType.SymmetricKey,
+        owner: 'alice',
+        attributes: [{ name: 'Name', value: { NameValue: `k-${id ?? 'x'}`, NameType: 1 } }],
+      });
+      // A group with a duplicate: only the duplicate fails, the rest of the group is stored.
+      await store.create('t', newKey('dup'));
+      const outcomes = await Promise.allSettled([
+        store.create('t', newKey('a1')),
+        store.create('t', newKey('dup')),
+        store.create('t', newKey('a2')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      const refused = (outcomes[1] as PromiseRejectedResult).reason as unknown;
+      assert.ok(isKryptonError(refused) && refused.code === 'KRY_STORE_EXISTS', String(refused));
+      // Writes of the event loop's connection (transitions) between and during groups: no lock
+      // wait, no lost update, each create readable once acknowledged.
+      const created = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const object = await store.create('t', newKey());
+          if (i % 2 === 0) {
+            await store.transition('t', object.id, { from: [State.PreActive], to: State.Active });
+          }
+          return object.id;
+        }),
+      );
+      const states = await Promise.all(created.map(async (id) => (await store.get('t', id)).state));
+      assert.deepEqual(
+        states,
+        created.map((_, i) => (i % 2 === 0 ? State.Active : State.PreActive)),
+      );
+      assert.equal((await store.get('t', 'a2')).attributes[0]?.name, 'Name');
+      // The thread dies: its store keeps creating on the event loop's connection.
+      await thread.terminate();
+      assert.equal(insertThreadOf(store.knex), undefined);
+      const after = await Promise.all(Array.from({ length: 20 }, () => store.create('t', newKey())));
+      for (const object of after) assert.equal((await store.get('t', object.id)).id, object.id);
+      const all = await store.locate('t', { maximumItems: 1000 });
+      assert.equal(all.ids.length, 3 + 200 + 20);
     } finally {
       await harness.close();
     }
