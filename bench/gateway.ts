@@ -6,9 +6,11 @@
  * gateway's request rate ≥ 60 % of the echo server's; at 1 connection p50 ≤ 0.2 ms, p99 ≤ 1 ms,
  * p99.9 ≤ 5 ms. Results in bench/results/gateway.{json,md}.
  *
- *   npm run bench:gateway -- [--duration S] [--warmup S] [--profile-server DIR]
+ *   npm run bench:gateway -- [--duration S] [--warmup S] [--profile-server DIR] [--echo-work-us N]
  *
  * `--profile-server DIR` runs the gateway under `node --cpu-prof` and leaves its profile in DIR.
+ * `--echo-work-us N` adds, at 1 connection, an echo server that spends N µs of CPU on each frame
+ * before answering: what a server doing that much work per request gets on this machine.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
       'profile-server': { type: 'string' },
       'gateway-workers': { type: 'string', default: '1' },
+      'echo-work-us': { type: 'string', default: '0' },
     },
   });
   const durationMs = Number(values.duration) * 1000;
@@ -147,6 +150,9 @@ async function main(): Promise<number> {
     writeFileSync(replyFile, encodeTtlv(encrypted));
     const echo = await startEchoServer(pki.dir, replyFile);
     running.push(echo.process);
+    const workUs = Number(values['echo-work-us']);
+    const busyEcho = workUs > 0 ? await startEchoServer(pki.dir, replyFile, workUs) : undefined;
+    if (busyEcho) running.push(busyEcho.process);
 
     const rows: Row[] = [];
     const measure = async (
@@ -182,11 +188,15 @@ async function main(): Promise<number> {
       await measure('gateway', gateway.port, 'Encrypt', encryptRequest, connections);
       await measure('gateway', gateway.port, 'Decrypt', decryptRequest, connections);
       await measure('echo', echo.port, 'Encrypt-sized echo', encryptRequest, connections);
+      if (busyEcho && connections === 1) {
+        await measure('echo+work', busyEcho.port, `echo after ${workUs} µs of work`, encryptRequest, 1);
+      }
     }
 
     const find = (t: string, op: string, c: number) =>
       rows.find((r) => r.target === t && r.operation.startsWith(op) && r.connections === c)!.result;
     const echo16 = find('echo', 'Encrypt', 16).rate;
+    const echo1p50 = find('echo', 'Encrypt', 1).latency.p50Us;
     const targets = [
       ...['Encrypt', 'Decrypt'].map((op) => {
         const share = find('gateway', op, 16).rate / echo16;
@@ -200,6 +210,11 @@ async function main(): Promise<number> {
         const l = find('gateway', op, 1).latency;
         return [
           { what: `${op} ×1 p50`, value: `${ms(l.p50Us)} ms`, ok: l.p50Us <= 200 },
+          {
+            what: `${op} ×1 p50 vs echo ×1 p50`,
+            value: `${(l.p50Us / echo1p50).toFixed(2)}×`,
+            ok: l.p50Us <= 1.5 * echo1p50,
+          },
           { what: `${op} ×1 p99`, value: `${ms(l.p99Us)} ms`, ok: l.p99Us <= 1000 },
           { what: `${op} ×1 p99.9`, value: `${ms(l.p999Us)} ms`, ok: l.p999Us <= 5000 },
         ];

@@ -26,9 +26,19 @@ export interface EchoServerOptions {
   /** Frame sent for every request; undefined: echo the request frame. */
   reply?: Buffer;
   port?: number;
+  /**
+   * Busy CPU time spent on each frame before answering it (µs): an echo that takes as long as a
+   * real server per request, to tell the cost of that work from what the machine adds around it.
+   */
+  workUs?: number;
 }
 
-function answerFrames(socket: TLSSocket, reply: Buffer | undefined): void {
+function spin(us: number): void {
+  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
+  while (process.hrtime.bigint() < end);
+}
+
+function answerFrames(socket: TLSSocket, reply: Buffer | undefined, workUs: number): void {
   let pending: Buffer | undefined;
   socket.on('data', (chunk: Buffer) => {
     const data = pending ? Buffer.concat([pending, chunk]) : chunk;
@@ -38,6 +48,7 @@ function answerFrames(socket: TLSSocket, reply: Buffer | undefined): void {
       const length = HEADER + data.readUInt32BE(offset + 4);
       if (length > MAX_FRAME) return socket.destroy();
       if (data.length - offset < length) break;
+      if (workUs > 0) spin(workUs);
       socket.write(reply ?? data.subarray(offset, offset + length));
       offset += length;
     }
@@ -58,7 +69,7 @@ export function listenEchoServer(opts: EchoServerOptions): Promise<Server> {
       maxVersion: 'TLSv1.3',
       honorCipherOrder: true,
     },
-    (socket) => answerFrames(socket, opts.reply),
+    (socket) => answerFrames(socket, opts.reply, opts.workUs ?? 0),
   );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -70,11 +81,18 @@ export function listenEchoServer(opts: EchoServerOptions): Promise<Server> {
 export async function startEchoServer(
   pkiDir: string,
   replyFile?: string,
+  workUs = 0,
 ): Promise<{ process: ServerProcess; port: number }> {
   const proc = await startServerProcess({
     name: 'echo server',
     command: process.execPath,
-    args: [fileURLToPath(import.meta.url), '--pki', pkiDir, ...(replyFile ? ['--reply', replyFile] : [])],
+    args: [
+      fileURLToPath(import.meta.url),
+      '--pki',
+      pkiDir,
+      ...(replyFile ? ['--reply', replyFile] : []),
+      ...(workUs > 0 ? ['--work-us', String(workUs)] : []),
+    ],
     readyPattern: /echo server listening on 127\.0\.0\.1:(\d+)/,
   });
   return { process: proc, port: Number(proc.match?.[1]) };
@@ -90,16 +108,22 @@ function invokedDirectly(): boolean {
 
 if (invokedDirectly()) {
   const { values } = parseArgs({
-    options: { pki: { type: 'string' }, reply: { type: 'string' }, port: { type: 'string' } },
+    options: {
+      pki: { type: 'string' },
+      reply: { type: 'string' },
+      port: { type: 'string' },
+      'work-us': { type: 'string' },
+    },
   });
   if (!values.pki) {
-    process.stderr.write('usage: echo-server --pki DIR [--reply FILE] [--port N]\n');
+    process.stderr.write('usage: echo-server --pki DIR [--reply FILE] [--port N] [--work-us N]\n');
     process.exit(2);
   }
   const server = await listenEchoServer({
     pkiDir: values.pki,
     ...(values.reply !== undefined && { reply: readFileSync(values.reply) }),
     ...(values.port !== undefined && { port: Number(values.port) }),
+    ...(values['work-us'] !== undefined && { workUs: Number(values['work-us']) }),
   });
   process.stdout.write(`echo server listening on 127.0.0.1:${(server.address() as AddressInfo).port}\n`);
   const stop = () => server.close(() => process.exit(0));
