@@ -97,6 +97,11 @@ export const ERRORS = define({
     reason: 'InvalidField',
     message: 'enumeration value is not defined for this field',
   },
+  // A tag, enumeration value or attribute the request's version does not define (core/messages/in-version.ts).
+  KRY_MSG_NOT_IN_VERSION: {
+    reason: 'InvalidField',
+    message: 'not defined in the protocol version of the request',
+  },
   KRY_MSG_BAD_VERSION: { reason: 'UnsupportedProtocolVersion', message: 'protocol version not supported' },
   // --- Storage (storage-adapters) -------------------------------------------------------------------
   // No such object, or another tenant's: Object Not Found in 2.x, Item Not Found in 1.x (below).

@@ -14,13 +14,14 @@
  * time); the node:crypto Hash is dropped when it ends. KMIP 1.2 has no multi-part fields.
  *
  * Failure cases: no Cryptographic Parameters / Hashing Algorithm / Data (single-part) → Invalid
- * Message; an algorithm not offered, or multi-part fields in a 1.2 request → Feature Not Supported.
+ * Message; an algorithm not offered → Feature Not Supported; multi-part fields in a 1.2 request,
+ * or a Hashing Algorithm newer than the request (SHA-3 before 1.4) → Invalid Field (the
+ * dispatcher: core/messages/in-version.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { defineOperation, type RequestContext } from '../core/dispatch/operation.js';
 import { KryptonError } from '../core/errors.js';
 import { HashingAlgorithm, Tag } from '../core/spec/index.js';
-import { versionIndex } from '../core/spec/versions.js';
 import { byteString, child } from '../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../core/ttlv/types.js';
 import { bytesChild, enumChild } from '../core/services/objects.js';
@@ -86,12 +87,8 @@ class HashStream implements StreamState {
 export function hashData(ctx: RequestContext, payload: StructureItem | undefined): TtlvItem[] {
   // No payload is a request without its required Cryptographic Parameters.
   if (payload === undefined) throw new KryptonError('KRY_MSG_MISSING_FIELD', 'Hashing Algorithm');
-  const streaming =
-    child(payload, Tag.InitIndicator) !== undefined ||
-    child(payload, Tag.FinalIndicator) !== undefined ||
-    child(payload, Tag.CorrelationValue) !== undefined;
-  if (streaming && versionIndex(ctx.protocolVersion) < versionIndex('1.3'))
-    throw new KryptonError('KRY_OP_STREAMING', 'KMIP 1.2 has no multi-part Hash');
+  // A 1.2 request carries no Init/Final Indicator nor Correlation Value (1.3 tags): the dispatcher
+  // refuses it (core/messages/in-version.ts).
   const part = streamPartOf(payload);
   const { algorithm, digest } = digestOf(payload);
   const data = bytesChild(payload, Tag.Data, 'Data');

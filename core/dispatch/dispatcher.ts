@@ -10,7 +10,7 @@ import type { CredentialVerifier, UsernamePasswordCredential } from '../auth/cre
 import { findAssertion } from '../auth/asserted-identity.js';
 import { KryptonError, REASON_IN_OLDER_VERSIONS, isKryptonError } from '../errors.js';
 import type { ResultReasonName } from '../errors.js';
-import { encodeResponseMessage, parseRequestMessage, versionOf } from '../messages/index.js';
+import { encodeResponseMessage, notInVersion, parseRequestMessage, versionOf } from '../messages/index.js';
 import type {
   ProtocolVersion,
   RequestBatchItem,
@@ -364,8 +364,9 @@ export class Dispatcher {
   /**
    * Asynchronous Indicator (KMIP 2.1 §6.7): an operation that allows it is answered Pending with
    * a correlation value and run later, exactly as synchronously, with a copy of the ID
-   * placeholder as it is now. Undefined: run it synchronously (not allowed, not permitted — the
-   * synchronous path gives the error — or the table is full).
+   * placeholder as it is now. Undefined: run it synchronously (not allowed, not permitted or
+   * carrying what its version does not define — the synchronous path gives the error — or the
+   * table is full).
    */
   private startAsync(
     item: RequestBatchItem,
@@ -379,6 +380,7 @@ export class Dispatcher {
     if (!descriptor?.asynchronous || (descriptor.versions && !descriptor.versions.includes(version)))
       return undefined;
     if (!hasPermission(identity, descriptor.permission)) return undefined;
+    if (notInVersion(item.payload, version) !== undefined) return undefined;
     const snapshot = createPlaceholder();
     const held = placeholder.get();
     if (held !== undefined) snapshot.set(held);
@@ -437,6 +439,9 @@ export class Dispatcher {
       }
       if (!hasPermission(identity, descriptor.permission))
         throw new KryptonError('KRY_AUTH_PERMISSION_DENIED', opName);
+      const undefinedHere = notInVersion(item.payload, version);
+      if (undefinedHere !== undefined)
+        throw new KryptonError('KRY_MSG_NOT_IN_VERSION', `${undefinedHere} in KMIP ${version}`);
       const ctx: RequestContext = {
         identity,
         tenant: identity.tenant,

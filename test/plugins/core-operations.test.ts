@@ -260,6 +260,8 @@ function suite(adapter: Adapter, skip: string | false): void {
       ];
       for (const [version, reason, value] of NOT_FOUND) {
         for (const [op, payload] of ops) {
+          // Encrypt and Decrypt are KMIP 1.2 operations: a 1.0 request has no Data to send them with.
+          if (version === '1.0' && (op === 'Encrypt' || op === 'Decrypt')) continue;
           const foreign = await call(h, bob, version, op, payload);
           const missing = await call(h, bob, version, op, [
             uid('00000000-0000-4000-8000-000000000000'),

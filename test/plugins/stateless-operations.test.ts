@@ -54,12 +54,13 @@ describe('stateless operations', () => {
 
   it('hash-refuses-md5-1.2-streaming-and-missing-fields', async () => {
     assert.equal((await call(h, alice, '2.1', 'Hash', hashOf(3))).reasonName, 'FeatureNotSupported');
-    // Multi-part Hash is KMIP 1.3+ (test/plugins/hash-streaming.test.ts): 1.2 has no such fields.
+    // Multi-part Hash is KMIP 1.3+ (test/plugins/hash-streaming.test.ts): 1.2 has no such fields,
+    // and a request carrying a tag of a later version is Invalid Field (core/messages/in-version.ts).
     const streaming = await call(h, alice, '1.2', 'Hash', [
       ...hashOf(6),
       { tag: Tag.InitIndicator, type: 'Boolean', value: true },
     ]);
-    assert.equal(streaming.reasonName, 'FeatureNotSupported');
+    assert.equal(streaming.reasonName, 'InvalidField');
     assert.equal(
       (await call(h, alice, '2.1', 'Hash', [byteString(Tag.Data, data)])).reasonName,
       'InvalidMessage',
