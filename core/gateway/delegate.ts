@@ -7,6 +7,7 @@
  * refusal by the core reaches the client with the core's Result Reason and message.
  */
 import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
 import { assertionAuthentication } from '../auth/asserted-identity.js';
 import { hasPermission, type Identity } from '../auth/identity.js';
 import type { DefinedOperation, OperationRegistryView, RequestContext } from '../dispatch/operation.js';
@@ -102,8 +103,10 @@ export class RemoteCoreDelegate implements CoreDelegate {
       maxEntries: DEFAULT_STREAM_LIMITS.maxStreams,
       idleTimeoutMs: DEFAULT_STREAM_LIMITS.streamIdleTimeoutMs,
     },
+    /** Where the pin metrics go (core/gateway/stream-pins.ts). */
+    metrics?: Registry,
   ) {
-    this.pins = new StreamPins(streams);
+    this.pins = new StreamPins(streams, Date.now, metrics);
   }
 
   async call(

@@ -118,10 +118,11 @@ export const gatewayServicesPlugin: FastifyPluginAsync = fastifyPlugin(
         });
         pool.start();
         // Pins of forwarded streams: as many and as long-lived as the streams the profile allows.
-        remoteDelegate = new RemoteCoreDelegate(pool, {
-          maxEntries: profile.limits.maxStreams,
-          idleTimeoutMs: profile.limits.streamIdleTimeoutMs,
-        });
+        remoteDelegate = new RemoteCoreDelegate(
+          pool,
+          { maxEntries: profile.limits.maxStreams, idleTimeoutMs: profile.limits.streamIdleTimeoutMs },
+          metrics?.registry,
+        );
         delegate = remoteDelegate;
       } else {
         delegate = new InProcessCoreDelegate(shadowed ?? new Map(), registry);

@@ -10,7 +10,13 @@
  * (`limits.streamIdleTimeoutMs`), and are dropped on the Final part, on an error of a part and
  * when their connection closes — the stream is then gone for the gateway, whatever the core
  * still holds, and its next part is answered as an unknown Correlation Value.
+ *
+ * Metrics (with a registry): `krypton_gateway_stream_pins` (pins held),
+ * `krypton_gateway_stream_pin_exits_total{reason}` — `ended` (Final part or an error of a part),
+ * `expired` (idle past the stream timeout), `connection_closed` (its connection closed) — and
+ * `krypton_gateway_stream_pins_refused_total` (first parts refused, the table full).
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { KryptonError } from '../errors.js';
 
 /** What a pin needs of an upstream connection: whether it still carries requests. */
@@ -41,17 +47,54 @@ export interface PinOwner {
   readonly principal: string;
 }
 
+/** Why a pin left the table before the gateway stopped. */
+export type PinExit = 'ended' | 'expired' | 'connection_closed';
+
+interface StreamPinMetrics {
+  readonly exits: Counter<'reason'>;
+  readonly refused: Counter;
+}
+
+function streamPinMetrics(registry: Registry | undefined, size: () => number): StreamPinMetrics | undefined {
+  if (!registry) return undefined;
+  new Gauge({
+    name: 'krypton_gateway_stream_pins',
+    help: 'Forwarded multi-part streams pinned to the upstream connection that opened them',
+    registers: [registry],
+    collect() {
+      this.set(size());
+    },
+  });
+  return {
+    exits: new Counter({
+      name: 'krypton_gateway_stream_pin_exits_total',
+      help: 'Stream pins that left the table, by reason (ended, expired, connection_closed)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'krypton_gateway_stream_pins_refused_total',
+      help: 'First parts of forwarded streams refused because the pin table was full',
+      registers: [registry],
+    }),
+  };
+}
+
 export class StreamPins<C extends PinnableConnection> {
   private readonly pins = new Map<string, Pin<C>>();
   private readonly byConnection = new Map<C, Set<string>>();
   /** First parts sent and not yet answered: each may add a pin. */
   private reserved = 0;
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly metrics: StreamPinMetrics | undefined;
 
   constructor(
     private readonly limits: StreamPinLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+    registry?: Registry,
+  ) {
+    this.metrics = streamPinMetrics(registry, () => this.pins.size);
+  }
 
   get size(): number {
     return this.pins.size;
@@ -65,8 +108,10 @@ export class StreamPins<C extends PinnableConnection> {
   reserve(): void {
     if (this.pins.size + this.reserved >= this.limits.maxEntries) {
       this.sweep();
-      if (this.pins.size + this.reserved >= this.limits.maxEntries)
+      if (this.pins.size + this.reserved >= this.limits.maxEntries) {
+        this.metrics?.refused.inc();
         throw new KryptonError('KRY_STREAM_LIMIT', 'the gateway forwards as many streams as it may');
+      }
     }
     this.reserved++;
   }
@@ -99,7 +144,7 @@ export class StreamPins<C extends PinnableConnection> {
       return undefined;
     }
     if (pin.lastUse + this.limits.idleTimeoutMs <= this.now()) {
-      this.drop(pin.key);
+      this.drop(pin.key, 'expired');
       return undefined;
     }
     pin.lastUse = this.now();
@@ -108,7 +153,7 @@ export class StreamPins<C extends PinnableConnection> {
 
   /** Ends the caller's pin (the stream's Final part, or an error of a part). */
   unpin(owner: PinOwner, correlation: Uint8Array): void {
-    this.drop(pinKey(owner.tenant, owner.principal, correlation));
+    this.drop(pinKey(owner.tenant, owner.principal, correlation), 'ended');
   }
 
   /** Drops every pin of `conn` (it closed: the streams it carried cannot be reached any more). */
@@ -117,6 +162,7 @@ export class StreamPins<C extends PinnableConnection> {
     if (keys === undefined) return;
     this.byConnection.delete(conn);
     for (const key of keys) this.pins.delete(key);
+    this.metrics?.exits.inc({ reason: 'connection_closed' }, keys.size);
     if (this.pins.size === 0) this.stopSweeper();
   }
 
@@ -124,7 +170,7 @@ export class StreamPins<C extends PinnableConnection> {
   sweep(): void {
     for (const conn of [...this.byConnection.keys()]) if (conn.closed) this.dropConnection(conn);
     const deadline = this.now() - this.limits.idleTimeoutMs;
-    for (const pin of [...this.pins.values()]) if (pin.lastUse <= deadline) this.drop(pin.key);
+    for (const pin of [...this.pins.values()]) if (pin.lastUse <= deadline) this.drop(pin.key, 'expired');
   }
 
   clear(): void {
@@ -133,10 +179,12 @@ export class StreamPins<C extends PinnableConnection> {
     this.stopSweeper();
   }
 
-  private drop(key: string): void {
+  /** Drops the pin `key`; counted as an exit when `reason` is given (not a re-pin of the same key). */
+  private drop(key: string, reason?: PinExit): void {
     const pin = this.pins.get(key);
     if (pin === undefined) return;
     this.pins.delete(key);
+    if (reason !== undefined) this.metrics?.exits.inc({ reason });
     const keys = this.byConnection.get(pin.conn);
     keys?.delete(key);
     if (keys?.size === 0) this.byConnection.delete(pin.conn);

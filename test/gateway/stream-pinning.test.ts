@@ -7,7 +7,8 @@
  * stream whose pinned connection is cut mid-stream ends with the core's answer for an unknown
  * Correlation Value (1.x: Item Not Found) — also in front of a single-process core, where another
  * connection would have reached the stream: its parts are never sent over another connection. The pin table's
- * bounds, idle expiry and connection drops are checked on the class itself with a set clock.
+ * bounds, idle expiry and connection drops are checked on the class itself with a set clock, and
+ * through its metrics at a running gateway.
  */
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import { boolean, byteString, child, enumeration, structure, textString } from '
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { PG_URL, dropSchema, postgresSkip } from '../hardening/tenants.js';
 import { bytesOf, reasonOf, registerAes } from '../support/kmip-results.js';
-import { startSplit, type Split } from './split-support.js';
+import { startSplit, type Split, type SplitOptions } from './split-support.js';
 import { startWireTap, type WireTap } from './wire-tap.js';
 
 const GCM = structure(Tag.CryptographicParameters, [enumeration(Tag.BlockCipherMode, BlockCipherMode.GCM)]);
@@ -198,37 +199,132 @@ describe('forwarded streams on a core with workers: 2', { skip: postgresSkip() }
     cutMidStream(clients[0]!, tap, l3, '2.1', 'InvalidCorrelationValue'));
 });
 
+/** A gateway in front of a single-process core through a wire tap; a client; an L3 of the core. */
+interface Tapped {
+  readonly split: Split;
+  readonly tap: WireTap;
+  readonly c: KmipClient;
+  readonly l3: string;
+  close(): Promise<void>;
+}
+
+async function tappedSplit(opts: SplitOptions): Promise<Tapped> {
+  let tap: WireTap | undefined;
+  const split = await startSplit({
+    logLevel: 'warn',
+    ...opts,
+    via: async (corePort, pki) => (tap = await startWireTap(pki, corePort)).port,
+  });
+  const c = await split.client();
+  const l3 = await registerAes(c, 'L3', randomBytes(32), ['Encrypt', 'Decrypt']);
+  return {
+    split,
+    tap: tap!,
+    c,
+    l3,
+    async close() {
+      await split.close();
+      await tap?.close();
+    },
+  };
+}
+
 /**
  * A single-process core still holds the stream after the cut, so any other connection would
  * carry its next part through: the gateway must not try one.
  */
 describe('a cut pinned connection with a single-process core', () => {
-  let split: Split;
-  let tap: WireTap;
-  let c: KmipClient;
-  let l3: string;
-
+  let t: Tapped;
   before(async () => {
-    split = await startSplit({
-      logLevel: 'warn',
-      upstream: { connections: 4 },
-      via: async (corePort, pki) => (tap = await startWireTap(pki, corePort)).port,
-    });
-    c = await split.client();
-    l3 = await registerAes(c, 'L3', randomBytes(32), ['Encrypt', 'Decrypt']);
+    t = await tappedSplit({ upstream: { connections: 4 } });
   });
-
-  after(async () => {
-    await split?.close();
-    await tap?.close();
-  });
+  after(() => t?.close());
 
   for (const [version, reason] of [
     ['2.1', 'InvalidCorrelationValue'],
     ['1.4', 'ItemNotFound'],
   ] as const)
     test(`its-stream-is-not-sent-over-another-connection-and-answers-${reason}-in-${version}`, () =>
-      cutMidStream(c, tap, l3, version, reason));
+      cutMidStream(t.c, t.tap, t.l3, version, reason));
+});
+
+/** The gateway's metrics as `name{labels}` → value. */
+async function gatewayMetrics(split: Split): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${split.gateway.adminPort}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+/**
+ * The pin table's metrics move with real streams: a gateway allowed 2 streams, idle after 1.5 s,
+ * in front of a single-process core, one upstream connection cut by the wire tap.
+ */
+describe('stream pin metrics', () => {
+  const IDLE_MS = 1500;
+  let t: Tapped;
+  before(async () => {
+    t = await tappedSplit({
+      upstream: { connections: 2 },
+      gateway: { limits: { maxStreams: 2, streamIdleTimeoutMs: IDLE_MS } },
+    });
+  });
+  after(() => t?.close());
+
+  const open = async (): Promise<Buffer> =>
+    bytesOf(
+      await t.c.call(Operation.Encrypt, [
+        textString(Tag.UniqueIdentifier, t.l3),
+        GCM,
+        byteString(Tag.Data, randomBytes(20)),
+        boolean(Tag.InitIndicator, true),
+      ]),
+      Tag.CorrelationValue,
+    )!;
+  const part = (correlation: Buffer, final = false) =>
+    t.c.call(Operation.Encrypt, [
+      byteString(Tag.Data, randomBytes(20)),
+      byteString(Tag.CorrelationValue, correlation),
+      ...(final ? [boolean(Tag.FinalIndicator, true)] : []),
+    ]);
+
+  test('pinned-streams-and-pins-ended-refused-expired-or-lost-with-their-connection-are-counted', async () => {
+    const start = await gatewayMetrics(t.split);
+    const moved = async (name: string) =>
+      ((await gatewayMetrics(t.split)).get(name) ?? 0) - (start.get(name) ?? 0);
+    const exits = (reason: string) => moved(`krypton_gateway_stream_pin_exits_total{reason="${reason}"}`);
+    const pinned = async () => (await gatewayMetrics(t.split)).get('krypton_gateway_stream_pins');
+    assert.equal(await pinned(), 0);
+
+    const [ending, lost] = [await open(), await open()];
+    assert.equal(await pinned(), 2);
+    // The table is full: a third stream is refused at the gateway.
+    assert.equal(await reasonOf(open()), 'PermissionDenied');
+    assert.equal(await moved('krypton_gateway_stream_pins_refused_total'), 1);
+
+    await part(ending);
+    await part(ending, true);
+    assert.equal(await exits('ended'), 1);
+    assert.equal(await pinned(), 1);
+
+    assert.equal(t.tap.cutCarrying(lost), 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await reasonOf(part(lost)), 'InvalidCorrelationValue');
+    assert.equal(await exits('connection_closed'), 1);
+    assert.equal(await pinned(), 0);
+
+    const idle = await open();
+    assert.equal(await pinned(), 1);
+    await new Promise((r) => setTimeout(r, IDLE_MS + 300));
+    assert.equal(await reasonOf(part(idle)), 'InvalidCorrelationValue');
+    assert.equal(await exits('expired'), 1);
+    assert.equal(await pinned(), 0);
+    assert.equal(await exits('ended'), 1, 'nothing else ended');
+  });
 });
 
 describe('StreamPins', () => {
