@@ -1,6 +1,6 @@
 /**
- * The insert thread of a SQLite database file: a worker thread with a connection of its own
- * that runs the group commits of creates, so their cost (the statements and the COMMIT that
+ * The insert thread of SQLite database files: one worker thread per process, with a connection
+ * of its own to each file, that runs the group commits of creates, so their cost (the statements and the COMMIT that
  * writes every touched index page to the WAL: about a third of a create) leaves the event
  * loop. The event loop sends each group as flat arrays of values (a prepared statement's id
  * and its bindings, row after row) and answers the callers after the worker's COMMIT: a
@@ -12,7 +12,9 @@
  * event loop never waits on a SQLite lock, and the worker never finds one held by it.
  *
  * A worker that fails or exits rejects the groups it held (each was committed whole or not at
- * all) and is not used again: later inserts run on the event loop's connection.
+ * all) and is not used again: later inserts run on the event loops' connections. One thread
+ * serves every file of the process (a standalone server has its store and its vault): a second
+ * would cost its own V8 heap, and the files' groups take turns on one core anyway.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -28,6 +30,7 @@ interface Failure {
 }
 
 interface Reply {
+  readonly file: string;
   readonly id: number;
   /** Per insert, in order: null when stored. */
   readonly failures: readonly (Failure | null)[];
@@ -36,74 +39,124 @@ interface Reply {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.filename);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = 5000');
-db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
-const shapes = new Map();
-function runInsert(flat) {
-  for (let i = 0; i < flat.length; ) {
-    const shape = shapes.get(flat[i]);
-    shape.statement.run(flat.slice(i + 1, i + 1 + shape.width));
-    i += 1 + shape.width;
-  }
+const files = new Map();
+function openFile(filename) {
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
+  const shapes = new Map();
+  const runInsert = (flat) => {
+    for (let i = 0; i < flat.length; ) {
+      const shape = shapes.get(flat[i]);
+      shape.statement.run(flat.slice(i + 1, i + 1 + shape.width));
+      i += 1 + shape.width;
+    }
+  };
+  const one = db.transaction(runInsert);
+  const group = db.transaction((inserts) => { for (const flat of inserts) runInsert(flat); });
+  return { db, shapes, one, group };
 }
-const one = db.transaction(runInsert);
-const group = db.transaction((inserts) => { for (const flat of inserts) runInsert(flat); });
 const failure = (err) => ({ message: String(err && err.message), code: typeof (err && err.code) === 'string' ? err.code : undefined });
 parentPort.on('message', (m) => {
-  if (m.close) {
-    try { db.close(); } catch {}
-    parentPort.close();
+  if (m.close !== undefined) {
+    const f = files.get(m.close);
+    files.delete(m.close);
+    try { if (f) f.db.close(); } catch {}
+    parentPort.postMessage({ file: m.close, id: m.id, failures: [] });
     return;
   }
   let failures;
   try {
-    for (const [id, sql, width] of m.shapes) shapes.set(id, { statement: db.prepare(sql), width });
-    group(m.inserts);
-    failures = m.inserts.map(() => null);
+    let f = files.get(m.file);
+    if (!f) files.set(m.file, (f = openFile(m.file)));
+    for (const [id, sql, width] of m.shapes) f.shapes.set(id, { statement: f.db.prepare(sql), width });
+    try {
+      f.group(m.inserts);
+      failures = m.inserts.map(() => null);
+    } catch (err) {
+      // Rolled back whole: now one by one, so only the failing ones fail.
+      failures = m.inserts.length === 1 ? [failure(err)] : m.inserts.map((flat) => {
+        try { f.one(flat); return null; } catch (e) { return failure(e); }
+      });
+    }
   } catch (err) {
-    // Rolled back whole: now one by one, so only the failing ones fail.
-    failures = m.inserts.length === 1 ? [failure(err)] : m.inserts.map((flat) => {
-      try { one(flat); return null; } catch (e) { return failure(e); }
-    });
+    failures = m.inserts.map(() => failure(err));
   }
-  parentPort.postMessage({ id: m.id, failures });
+  parentPort.postMessage({ file: m.file, id: m.id, failures });
 });
 `;
 
-export class SqliteInsertThread {
-  readonly #worker: Worker;
-  readonly #known = new Set<number>();
-  readonly #waiting = new Map<number, { resolve: (r: Reply) => void; reject: (err: Error) => void }>();
+type Waiting = { resolve: (r: Reply) => void; reject: (err: Error) => void };
+
+/** The process's worker, shared by the files' handles; it ends with the last file. */
+class InsertWorker {
+  readonly worker: Worker;
+  readonly waiting = new Map<number, Waiting>();
+  readonly files = new Set<string>();
+  failed: Error | undefined;
   #next = 0;
-  #failed: Error | undefined;
+
+  constructor(autocheckpoint: number) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver, autocheckpoint },
+      // Groups are bounded (see row-writers.ts); the rows pass through, nothing accumulates.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
+    });
+    // Kept alive only while a group is out (a server's sockets keep the process alive anyway).
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply & { id: number }) => {
+      const waiting = this.waiting.get(reply.id);
+      if (!waiting) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      waiting.resolve(reply);
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.once('exit', () => this.fail(new Error('the SQLite insert thread exited')));
+  }
+
+  ask(message: Record<string, unknown>): Promise<Reply> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.#next++;
+    return new Promise<Reply>((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  fail(err: Error): void {
+    this.failed ??= err;
+    if (shared === this) shared = undefined;
+    for (const waiting of this.waiting.values()) waiting.reject(this.failed);
+    this.waiting.clear();
+  }
+}
+
+let shared: InsertWorker | undefined;
+
+/** One file's use of the process's insert thread. */
+export class SqliteInsertThread {
+  readonly #file: string;
+  readonly #autocheckpoint: number;
+  readonly #known = new Set<number>();
+  /** Started with the file's first group: an idle server keeps no thread. */
+  #worker: InsertWorker | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(filename: string, autocheckpoint: number) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { driver, filename, autocheckpoint },
-    });
-    // Kept alive only while a group is out (a server's sockets keep the process alive anyway).
-    this.#worker.unref();
-    this.#worker.on('message', (reply: Reply) => {
-      const waiting = this.#waiting.get(reply.id);
-      if (!waiting) return;
-      this.#waiting.delete(reply.id);
-      if (this.#waiting.size === 0) this.#worker.unref();
-      waiting.resolve(reply);
-    });
-    this.#worker.on('error', (err) => this.#fail(err));
-    this.#worker.once('exit', () => this.#fail(new Error('the SQLite insert thread exited')));
+    this.#file = filename;
+    this.#autocheckpoint = autocheckpoint;
   }
 
-  /** False once the worker failed or closed: the caller writes on its own connection. */
+  /** False once the worker failed or this file closed: the caller writes on its own connection. */
   get usable(): boolean {
-    return this.#failed === undefined && this.#closing === undefined;
+    return this.#worker?.failed === undefined && this.#closing === undefined;
   }
 
   knows(shapeId: number): boolean {
@@ -118,42 +171,38 @@ export class SqliteInsertThread {
     shapes: readonly InsertShapeMessage[],
     inserts: readonly (readonly unknown[])[],
   ): Promise<(Error | undefined)[]> {
-    if (this.#failed) throw this.#failed;
-    const id = this.#next++;
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      if (this.#waiting.size === 0) this.#worker.ref();
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, shapes, inserts });
-      for (const [shapeId] of shapes) this.#known.add(shapeId);
-    });
-    return reply.failures.map((f) =>
+    if (!this.#worker) {
+      shared ??= new InsertWorker(this.#autocheckpoint);
+      this.#worker = shared;
+      this.#worker.files.add(this.#file);
+    }
+    const reply = this.#worker.ask({ file: this.#file, shapes, inserts });
+    for (const [shapeId] of shapes) this.#known.add(shapeId);
+    const { failures } = await reply;
+    return failures.map((f) =>
       f === null ? undefined : Object.assign(new Error(f.message), { code: f.code }),
     );
   }
 
-  /** Ends the worker after the groups already sent. */
+  /** Closes this file's connection after the groups already sent; the last file ends the worker. */
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((done) => {
-      if (this.#failed) {
-        done();
-        return;
+    this.#closing ??= (async () => {
+      const worker = this.#worker;
+      if (!worker) return;
+      worker.files.delete(this.#file);
+      if (worker.failed) return;
+      await worker.ask({ close: this.#file }).catch(() => undefined);
+      if (worker.files.size === 0) {
+        if (shared === worker) shared = undefined;
+        await worker.worker.terminate();
       }
-      this.#worker.once('exit', () => done());
-      this.#worker.ref();
-      this.#worker.postMessage({ close: true });
-    });
+    })();
     return this.#closing;
   }
 
   /** Stops the thread at once, as a crash would (tests): its groups are refused, later ones go elsewhere. */
   async terminate(): Promise<void> {
-    await this.#worker.terminate();
-  }
-
-  #fail(err: Error): void {
-    this.#failed ??= err;
-    for (const waiting of this.#waiting.values()) waiting.reject(this.#failed);
-    this.#waiting.clear();
+    await this.#worker?.worker.terminate();
   }
 }
 
