@@ -78,6 +78,8 @@ interface PendingInsert {
 const GROUP_MAX = 64;
 /** Inserts per group on the insert thread, which holds no event loop: larger groups, fewer COMMITs. */
 const THREAD_GROUP_MAX = 256;
+/** Groups sent to the insert thread before the first is answered: one runs while one waits. */
+const THREAD_GROUPS_IN_FLIGHT = 2;
 /**
  * PostgreSQL group statements under way at once. The creates that arrive meanwhile wait and go
  * together in the next one (as audit records wait for the sync in flight): one round trip, one
@@ -90,6 +92,8 @@ const GROUPS_IN_FLIGHT = 1;
 interface PooledClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
+  /** knex's tarn pool: callers waiting for a connection. */
+  readonly pool?: { numPendingAcquires(): number };
 }
 
 function poolOf(db: Knex): PooledClient {
@@ -244,21 +248,55 @@ export function sqliteRowWriter(db: Knex): RowWriter {
   async function flush(): Promise<void> {
     while (queue.length > 0) {
       const thread = insertThreadOf(db);
-      const pending = queue.slice(0, thread ? THREAD_GROUP_MAX : GROUP_MAX);
+      if (thread) {
+        await flushOnThread(thread);
+        continue;
+      }
+      const pending = queue.slice(0, GROUP_MAX);
       queue = queue.slice(pending.length);
       try {
-        if (thread) await commitOnThread(thread, pending);
-        else await withConnection((connection) => commitHere(connection, pending));
+        await withConnection((connection) => commitHere(connection, pending));
       } catch (err) {
         // BEGIN or COMMIT failed (or the connection): nothing of these is stored.
         for (const p of pending) p.failure ??= err;
       }
-      for (const p of pending) {
-        if (p.failure === undefined) p.resolve();
-        else p.reject(p.failure);
-      }
+      settle(pending);
     }
     scheduled = false;
+  }
+
+  function settle(pending: readonly PendingInsert[]): void {
+    for (const p of pending) {
+      if (p.failure === undefined) p.resolve();
+      else p.reject(p.failure);
+    }
+  }
+
+  /**
+   * Groups to the insert thread, THREAD_GROUPS_IN_FLIGHT at a time so it never idles waiting for
+   * the event loop to take an answer and send the next. The event loop's connection stays taken
+   * meanwhile (one writer at a time), and is given back as soon as another caller waits for it:
+   * no new group starts then, and reads, transitions and transactions go between groups.
+   */
+  async function flushOnThread(thread: SqliteInsertThread): Promise<void> {
+    const connection = await pool.acquireConnection();
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for (;;) {
+        const othersWait = (pool.pool?.numPendingAcquires() ?? 0) > 0;
+        if (queue.length > 0 && inFlight.size < THREAD_GROUPS_IN_FLIGHT && !othersWait && thread.usable) {
+          const pending = queue.slice(0, THREAD_GROUP_MAX);
+          queue = queue.slice(pending.length);
+          const sent: Promise<void> = commitOnThread(thread, pending).finally(() => inFlight.delete(sent));
+          inFlight.add(sent);
+          continue;
+        }
+        if (inFlight.size === 0) return;
+        await Promise.race(inFlight);
+      }
+    } finally {
+      await pool.releaseConnection(connection);
+    }
   }
 
   function commitHere(connection: SqliteConnection, pending: readonly PendingInsert[]): void {
@@ -278,22 +316,23 @@ export function sqliteRowWriter(db: Knex): RowWriter {
     }
   }
 
+  /** One group on the insert thread; settles its callers. Never rejects. */
   async function commitOnThread(
     thread: SqliteInsertThread,
     pending: readonly PendingInsert[],
   ): Promise<void> {
-    const shapes: InsertShapeMessage[] = [];
-    const inserts = pending.map((p) => flatInsert(thread, p.tables, shapes));
-    // The event loop's connection stays taken until the thread's COMMIT: one writer at a time.
-    const connection = await pool.acquireConnection();
     try {
+      const shapes: InsertShapeMessage[] = [];
+      const inserts = pending.map((p) => flatInsert(thread, p.tables, shapes));
       const failures = await thread.run(shapes, inserts);
       pending.forEach((p, i) => {
         if (failures[i] !== undefined) p.failure = failures[i];
       });
-    } finally {
-      await pool.releaseConnection(connection);
+    } catch (err) {
+      // The thread failed: the group was committed whole or not at all; it is reported failed.
+      for (const p of pending) p.failure ??= err;
     }
+    settle(pending);
   }
 
   async function withConnection<T>(work: (c: SqliteConnection) => T): Promise<T> {
