@@ -1,8 +1,8 @@
 /**
  * The insert thread of SQLite database files: one worker thread per process, with a connection
- * of its own to each file, that runs the group commits of creates, so their cost (the statements and the COMMIT that
- * writes every touched index page to the WAL: about a third of a create) leaves the event
- * loop. The event loop sends each group as flat arrays of values (a prepared statement's id
+ * of its own to each open file, that runs the group commits of creates, so their cost (the
+ * statements and the COMMIT that writes every touched index page to the WAL: about a third of
+ * a create) leaves the event loop. The event loop sends each group as flat arrays of values (a prepared statement's id
  * and its bindings, row after row) and answers the callers after the worker's COMMIT: a
  * create is acknowledged only once it is in the WAL, as before.
  *
@@ -30,7 +30,6 @@ interface Failure {
 }
 
 interface Reply {
-  readonly file: string;
   readonly id: number;
   /** Per insert, in order: null when stored. */
   readonly failures: readonly (Failure | null)[];
@@ -39,6 +38,7 @@ interface Reply {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+/** By handle: a file closed and opened again gets a new handle and a connection of its own. */
 const files = new Map();
 function openFile(filename) {
   const db = new Database(filename);
@@ -65,13 +65,13 @@ parentPort.on('message', (m) => {
     const f = files.get(m.close);
     files.delete(m.close);
     try { if (f) f.db.close(); } catch {}
-    parentPort.postMessage({ file: m.close, id: m.id, failures: [] });
+    parentPort.postMessage({ id: m.id, failures: [] });
     return;
   }
   let failures;
   try {
-    let f = files.get(m.file);
-    if (!f) files.set(m.file, (f = openFile(m.file)));
+    let f = files.get(m.handle);
+    if (!f) files.set(m.handle, (f = openFile(m.file)));
     for (const [id, sql, width] of m.shapes) f.shapes.set(id, { statement: f.db.prepare(sql), width });
     try {
       f.group(m.inserts);
@@ -85,7 +85,7 @@ parentPort.on('message', (m) => {
   } catch (err) {
     failures = m.inserts.map(() => failure(err));
   }
-  parentPort.postMessage({ file: m.file, id: m.id, failures });
+  parentPort.postMessage({ id: m.id, failures });
 });
 `;
 
@@ -95,7 +95,8 @@ type Waiting = { resolve: (r: Reply) => void; reject: (err: Error) => void };
 class InsertWorker {
   readonly worker: Worker;
   readonly waiting = new Map<number, Waiting>();
-  readonly files = new Set<string>();
+  /** Handles of the files open in the worker. */
+  readonly files = new Set<number>();
   failed: Error | undefined;
   #next = 0;
 
@@ -109,7 +110,7 @@ class InsertWorker {
     });
     // Kept alive only while a group is out (a server's sockets keep the process alive anyway).
     this.worker.unref();
-    this.worker.on('message', (reply: Reply & { id: number }) => {
+    this.worker.on('message', (reply: Reply) => {
       const waiting = this.waiting.get(reply.id);
       if (!waiting) return;
       this.waiting.delete(reply.id);
@@ -139,10 +140,12 @@ class InsertWorker {
 }
 
 let shared: InsertWorker | undefined;
+let nextHandle = 0;
 
 /** One file's use of the process's insert thread. */
 export class SqliteInsertThread {
   readonly #file: string;
+  readonly #handle = nextHandle++;
   readonly #autocheckpoint: number;
   readonly #known = new Set<number>();
   /** Started with the file's first group: an idle server keeps no thread. */
@@ -174,9 +177,9 @@ export class SqliteInsertThread {
     if (!this.#worker) {
       shared ??= new InsertWorker(this.#autocheckpoint);
       this.#worker = shared;
-      this.#worker.files.add(this.#file);
+      this.#worker.files.add(this.#handle);
     }
-    const reply = this.#worker.ask({ file: this.#file, shapes, inserts });
+    const reply = this.#worker.ask({ handle: this.#handle, file: this.#file, shapes, inserts });
     for (const [shapeId] of shapes) this.#known.add(shapeId);
     const { failures } = await reply;
     return failures.map((f) =>
@@ -189,9 +192,9 @@ export class SqliteInsertThread {
     this.#closing ??= (async () => {
       const worker = this.#worker;
       if (!worker) return;
-      worker.files.delete(this.#file);
+      worker.files.delete(this.#handle);
       if (worker.failed) return;
-      await worker.ask({ close: this.#file }).catch(() => undefined);
+      await worker.ask({ close: this.#handle }).catch(() => undefined);
       if (worker.files.size === 0) {
         if (shared === worker) shared = undefined;
         await worker.worker.terminate();

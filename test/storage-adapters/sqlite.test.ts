@@ -234,4 +234,29 @@ describe('sqlite adapter', () => {
       await harness.close();
     }
   });
+  it('a-file-closed-and-opened-again-keeps-creating-through-the-insert-thread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'krypton-store-'));
+    const filename = join(dir, 'reopen.db');
+    try {
+      const key = { objectType: ObjectType.SymmetricKey, owner: 'alice' };
+      const ids: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const store = (await createStore({ adapter: 'sqlite', filename })) as KnexStore;
+        const created = await Promise.all(Array.from({ length: 20 }, () => store.create('t', key)));
+        ids.push(...created.map((o) => o.id));
+        assert.ok(insertThreadOf(store.knex), 'the insert thread serves the reopened file');
+        // Not awaited: the next round opens the file while this one is closing.
+        void store.close();
+      }
+      const store = await createStore({ adapter: 'sqlite', filename });
+      try {
+        const found = await store.locate('t', { maximumItems: 1000 });
+        assert.deepEqual([...found.ids].sort(), [...ids].sort());
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
