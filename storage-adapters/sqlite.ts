@@ -34,8 +34,13 @@ export interface SharedConnection {
   release(): Promise<void>;
 }
 
-/** How often the worker checkpoints the WAL. */
-const CHECKPOINT_INTERVAL_MS = 200;
+/**
+ * How often the worker checkpoints the WAL. Short: each checkpoint fsyncs what it copied, and a
+ * large one holds up every other flush of the disk meanwhile — the audit log's fdatasync under
+ * `fsync: always` waited 20–40 ms behind a 200 ms checkpoint (Create p99 22–28 ms at 16
+ * connections); at 50 ms the p99 is 11 ms and the rate 4 % higher. Below 20 ms the rate falls.
+ */
+const CHECKPOINT_INTERVAL_MS = 50;
 /** WAL pages (4 KiB) at which a commit checkpoints itself: only when the worker lags or failed. */
 const BACKSTOP_AUTOCHECKPOINT = 10_000;
 
