@@ -78,6 +78,11 @@ interface PendingInsert {
 const GROUP_MAX = 64;
 /** Inserts per group on the insert thread, which holds no event loop: larger groups, fewer COMMITs. */
 const THREAD_GROUP_MAX = 256;
+/**
+ * Values per group on the insert thread (strings and bytes by length): a group is copied into
+ * the thread's heap, which is bounded (sqlite-writer.ts), so large objects go in smaller groups.
+ */
+const THREAD_GROUP_BYTES = 4 * 1024 * 1024;
 /** Groups sent to the insert thread before the first is answered: one runs while one waits. */
 const THREAD_GROUPS_IN_FLIGHT = 2;
 /**
@@ -200,8 +205,9 @@ function flatInsert(
   thread: SqliteInsertThread,
   tables: readonly TableRows[],
   shapes: InsertShapeMessage[],
-): unknown[] {
+): { flat: unknown[]; bytes: number } {
   const flat: unknown[] = [];
+  let bytes = 0;
   for (const t of tables) {
     for (const row of t.rows) {
       const shape = insertShapeOf(t.table, row);
@@ -209,10 +215,22 @@ function flatInsert(
         shapes.push([shape.id, shape.sql, shape.columns.length]);
       }
       flat.push(shape.id);
-      for (const column of shape.columns) flat.push(sqliteValue(row[column]));
+      for (const column of shape.columns) {
+        const value = sqliteValue(row[column]);
+        bytes +=
+          typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
+        flat.push(value);
+      }
     }
   }
-  return flat;
+  return { flat, bytes };
+}
+
+/** A group for the insert thread: its callers and their flattened inserts. */
+interface ThreadGroup {
+  readonly pending: PendingInsert[];
+  readonly inserts: unknown[][];
+  readonly shapes: InsertShapeMessage[];
 }
 
 interface GroupCommit {
@@ -285,9 +303,20 @@ export function sqliteRowWriter(db: Knex): RowWriter {
       for (;;) {
         const othersWait = (pool.pool?.numPendingAcquires() ?? 0) > 0;
         if (queue.length > 0 && inFlight.size < THREAD_GROUPS_IN_FLIGHT && !othersWait && thread.usable) {
-          const pending = queue.slice(0, THREAD_GROUP_MAX);
-          queue = queue.slice(pending.length);
-          const sent: Promise<void> = commitOnThread(thread, pending).finally(() => inFlight.delete(sent));
+          const group = takeThreadGroup(thread);
+          if ('large' in group) {
+            // Too large to copy into the thread's bounded heap: committed here, on the connection
+            // this loop holds, once the thread's groups are done (one writer at a time).
+            while (inFlight.size > 0) await Promise.race(inFlight);
+            try {
+              commitHere(connection as SqliteConnection, [group.large]);
+            } catch (err) {
+              group.large.failure ??= err;
+            }
+            settle([group.large]);
+            continue;
+          }
+          const sent: Promise<void> = commitOnThread(thread, group).finally(() => inFlight.delete(sent));
           inFlight.add(sent);
           continue;
         }
@@ -297,6 +326,31 @@ export function sqliteRowWriter(db: Knex): RowWriter {
     } finally {
       await pool.releaseConnection(connection);
     }
+  }
+
+  /**
+   * The next group off the queue: at most THREAD_GROUP_MAX inserts and about THREAD_GROUP_BYTES
+   * of values — or, alone, an insert larger than that.
+   */
+  function takeThreadGroup(thread: SqliteInsertThread): ThreadGroup | { large: PendingInsert } {
+    const group: ThreadGroup = { pending: [], inserts: [], shapes: [] };
+    let bytes = 0;
+    let taken = 0;
+    while (taken < queue.length && taken < THREAD_GROUP_MAX && (taken === 0 || bytes < THREAD_GROUP_BYTES)) {
+      const p = queue[taken] as PendingInsert;
+      const { flat, bytes: size } = flatInsert(thread, p.tables, group.shapes);
+      if (size > THREAD_GROUP_BYTES) {
+        if (taken > 0) break; // it starts the next group, alone
+        queue = queue.slice(1);
+        return { large: p };
+      }
+      group.pending.push(p);
+      group.inserts.push(flat);
+      bytes += size;
+      taken += 1;
+    }
+    queue = queue.slice(taken);
+    return group;
   }
 
   function commitHere(connection: SqliteConnection, pending: readonly PendingInsert[]): void {
@@ -317,14 +371,11 @@ export function sqliteRowWriter(db: Knex): RowWriter {
   }
 
   /** One group on the insert thread; settles its callers. Never rejects. */
-  async function commitOnThread(
-    thread: SqliteInsertThread,
-    pending: readonly PendingInsert[],
-  ): Promise<void> {
+  /** One group on the insert thread; settles its callers. Never rejects. */
+  async function commitOnThread(thread: SqliteInsertThread, group: ThreadGroup): Promise<void> {
+    const { pending } = group;
     try {
-      const shapes: InsertShapeMessage[] = [];
-      const inserts = pending.map((p) => flatInsert(thread, p.tables, shapes));
-      const failures = await thread.run(shapes, inserts);
+      const failures = await thread.run(group.shapes, group.inserts);
       pending.forEach((p, i) => {
         if (failures[i] !== undefined) p.failure = failures[i];
       });

@@ -259,4 +259,27 @@ describe('sqlite adapter', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('an-insert-too-large-for-the-insert-thread-commits-on-the-event-loop-between-groups', async () => {
+    const harness = await sqliteHarness();
+    try {
+      const store = harness.store as KnexStore;
+      const small = { objectType: ObjectType.SymmetricKey, owner: 'alice' };
+      // 5 MiB of public material: above the thread's group budget, so it is committed apart.
+      const big = Buffer.alloc(5 * 1024 * 1024, 7);
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 30 }, () => store.create('t', small)),
+        store.create('t', { objectType: ObjectType.Certificate, owner: 'alice', publicMaterial: big }),
+        ...Array.from({ length: 30 }, () => store.create('t', small)),
+      ]);
+      const large = outcomes[30];
+      assert.ok(large);
+      const read = await store.get('t', large.id);
+      assert.equal(read.publicMaterial?.length, big.length);
+      assert.ok(Buffer.from(read.publicMaterial ?? []).equals(big));
+      for (const o of outcomes) assert.equal((await store.get('t', o.id)).id, o.id);
+      assert.ok(insertThreadOf(store.knex), 'the thread is still in use');
+    } finally {
+      await harness.close();
+    }
+  });
 });
