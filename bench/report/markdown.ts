@@ -35,6 +35,35 @@ function row(r: ScenarioResult): string {
   return `| ${r.title} | ${r.pipeline} | ${cells.join(' | ')} | ${r.loadAverage.toFixed(1)} |`;
 }
 
+/**
+ * The PyKMIP comparison: each `pykmip/NAME/cN` beside Krypton's `krypton-ttlv/NAME-1.4/cN`
+ * (the same KMIP 1.4 requests), where both ran.
+ */
+export function pykmipComparison(results: readonly ScenarioResult[]): string[] {
+  const ok = new Map(
+    results.filter((r) => r.status === 'ok' && r.rate !== undefined).map((r) => [r.name, r]),
+  );
+  const rows: string[] = [];
+  for (const theirs of ok.values()) {
+    const m = /^pykmip\/(.+)\/c(\d+)$/.exec(theirs.name);
+    const ours = m ? ok.get(`krypton-ttlv/${m[1]}-1.4/c${m[2]}`) : undefined;
+    if (!m || !ours || !theirs.rate || !ours.latency || !theirs.latency) continue;
+    rows.push(
+      `| ${m[1]} | ${m[2]} | ${n(ours.rate ?? 0)}/s | ${n(theirs.rate)}/s | **${((ours.rate ?? 0) / theirs.rate).toFixed(1)}×** | ` +
+        `${formatLatency(ours.latency.p50Us)} | ${formatLatency(theirs.latency.p50Us)} |`,
+    );
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## Against PyKMIP (the same KMIP 1.4 requests)',
+    '',
+    '| operation | conn | Krypton | PyKMIP | rate ratio | Krypton p50 | PyKMIP p50 |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
 export function renderMarkdown(report: BenchReport, svgName?: string): string {
   const m = report.machine;
   const s = report.settings;
@@ -66,6 +95,7 @@ export function renderMarkdown(report: BenchReport, svgName?: string): string {
     '| target | status | measured |',
     '|---|---|---|',
     ...report.targets.map((t) => `| ${t.description} | ${t.status} | ${t.measured} |`),
+    ...pykmipComparison(report.results),
   ];
   if (report.profile) {
     lines.push(

@@ -6,10 +6,12 @@
 import { encodeRequestMessage, parseResponseMessage } from '../../core/messages/index.js';
 import { KryptonError } from '../../core/errors.js';
 import {
+  BlockCipherMode,
   CryptographicAlgorithm,
   CryptographicUsageMask,
   ObjectType,
   Operation,
+  PaddingMethod,
   QueryFunction,
   ResultReason,
   ResultStatus,
@@ -65,7 +67,7 @@ export function createAes256Request(version: KmipVersion, extra: TtlvItem[] = []
   ]);
 }
 
-function attribute1x(name: string, value: TtlvItem): StructureItem {
+export function attribute1x(name: string, value: TtlvItem): StructureItem {
   return structure(Tag.Attribute, [textString(Tag.AttributeName, name), value]);
 }
 
@@ -79,10 +81,13 @@ export function cipherRequest(
   operation: number,
   uid: string,
   data: Uint8Array,
+  extra: TtlvItem[] = [],
 ): StructureItem {
   return requestMessage(version, operation, [
     textString(Tag.UniqueIdentifier, uid),
+    ...extra.filter((i) => i.tag === Tag.CryptographicParameters),
     byteString(Tag.Data, data),
+    ...extra.filter((i) => i.tag !== Tag.CryptographicParameters),
   ]);
 }
 
@@ -125,11 +130,33 @@ export function nameAttribute(name: string): StructureItem {
   return structure(Tag.Name, [textString(Tag.NameValue, name), enumeration(Tag.NameType, 1)]);
 }
 
-/** Locate (2.x) of the objects named `name`, at most `maximumItems` of them. */
-export function locateByNameRequest(name: string, maximumItems = 16): StructureItem {
-  return requestMessage('2.1', Operation.Locate, [
+/** A Name attribute in a 1.x Template-Attribute or Locate. */
+export function nameAttribute1x(name: string): StructureItem {
+  return attribute1x(
+    'Name',
+    structure(Tag.AttributeValue, [textString(Tag.NameValue, name), enumeration(Tag.NameType, 1)]),
+  );
+}
+
+/** Locate of the objects named `name`, at most `maximumItems` of them. */
+export function locateByNameRequest(
+  name: string,
+  maximumItems = 16,
+  version: KmipVersion = '2.1',
+): StructureItem {
+  return requestMessage(version, Operation.Locate, [
     integer(Tag.MaximumItems, maximumItems),
-    structure(Tag.Attributes, [nameAttribute(name)]),
+    version.startsWith('2.') ? structure(Tag.Attributes, [nameAttribute(name)]) : nameAttribute1x(name),
+  ]);
+}
+
+/** AES-CBC with PKCS#5 padding: the Cryptographic Parameters every KMIP server serves. */
+export function cbcParameters(): StructureItem {
+  return structure(Tag.CryptographicParameters, [
+    enumeration(Tag.BlockCipherMode, BlockCipherMode.CBC),
+    enumeration(Tag.PaddingMethod, PaddingMethod.PKCS5),
+    // KMIP 1.2+; PyKMIP requires it.
+    enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.AES),
   ]);
 }
 

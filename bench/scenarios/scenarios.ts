@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { encodeResponseMessage } from '../../core/messages/index.js';
 import { Operation, ResultStatus, Tag } from '../../core/spec/index.js';
 import type { KmipVersion } from '../../core/spec/index.js';
-import { byteString, structure, textString } from '../../core/ttlv/tree.js';
+import { byteString, child, structure, textString } from '../../core/ttlv/tree.js';
 import type { TtlvItem } from '../../core/ttlv/types.js';
 import type { KmipChannel } from '../load/channels.js';
 import type { Iteration } from '../load/generator.js';
 import {
+  cbcParameters,
   cipherRequest,
   createAes256Request,
   discoverVersionsRequest,
@@ -21,6 +22,7 @@ import {
   decryptRequestFor,
   locatedIdentifiers,
   nameAttribute,
+  nameAttribute1x,
   queryRequest,
   uidRequest,
   uniqueIdentifierOf,
@@ -229,6 +231,103 @@ function mixedCore(): OperationBuilder {
       await (cycle[seq % cycle.length] as (ch: KmipChannel) => Promise<unknown>)(ch);
     };
   };
+}
+
+/** An Active AES-256 key, any version (a 1.x name goes in the Template-Attribute). */
+async function activeKey(channel: KmipChannel, version: KmipVersion, name?: string): Promise<string> {
+  const extra =
+    name === undefined ? [] : [version.startsWith('2.') ? nameAttribute(name) : nameAttribute1x(name)];
+  const uid = uniqueIdentifierOf(
+    expectSuccess(await channel.send(createAes256Request(version, extra)), 'Create'),
+    'Create',
+  );
+  expectSuccess(await channel.send(uidRequest(version, Operation.Activate, uid)), 'Activate');
+  return uid;
+}
+
+/** Keys the PyKMIP comparison's Locate looks among (PyKMIP creates about a hundred a second). */
+const COMPARE_LOCATE_NAMES = 50;
+
+/** The operations both Krypton and PyKMIP serve, in KMIP 1.4, for the side-by-side scenarios. */
+const COMPARED: Readonly<Record<string, { title: string; operation: () => OperationBuilder }>> = {
+  locate: {
+    title: `Locate by Name among ${COMPARE_LOCATE_NAMES} named keys`,
+    operation:
+      () =>
+      async ({ channel }) => {
+        const prefix = `bench-compare-${randomBytes(4).toString('hex')}-`;
+        for (let i = 0; i < COMPARE_LOCATE_NAMES; i++) await activeKey(channel, '1.4', prefix + i);
+        const requests = Array.from({ length: COMPARE_LOCATE_NAMES }, (_, i) =>
+          locateByNameRequest(prefix + i, 16, '1.4'),
+        );
+        return async (ch, seq) => {
+          const found = locatedIdentifiers(
+            expectSuccess(await ch.send(requests[seq % COMPARE_LOCATE_NAMES] as TtlvItem), 'Locate'),
+          );
+          if (found.length !== 1) throw new Error(`Locate: ${found.length} objects for one name`);
+        };
+      },
+  },
+  'get-attributes': {
+    title: 'GetAttributes (all) of an AES-256 key',
+    operation: () => onActiveKey('GetAttributes', (uid) => uidRequest('1.4', Operation.GetAttributes, uid)),
+  },
+  encrypt: {
+    title: 'Encrypt of 32 bytes, AES-256-CBC with PKCS#5 padding',
+    operation: () => onActiveKey('Encrypt', (uid) => cbcRequest(Operation.Encrypt, uid, randomBytes(32))),
+  },
+  decrypt: {
+    title: 'Decrypt of 48 bytes, AES-256-CBC with PKCS#5 padding',
+    operation: () =>
+      onActiveKey('Decrypt', async (uid, channel) => {
+        const encrypted = expectSuccess(
+          await channel.send(cbcRequest(Operation.Encrypt, uid, randomBytes(32))),
+          'Encrypt',
+        );
+        const data = child(encrypted, Tag.Data);
+        const iv = child(encrypted, Tag.IVCounterNonce);
+        if (data?.type !== 'ByteString' || iv?.type !== 'ByteString')
+          throw new Error('Encrypt: no Data or IV/Counter/Nonce in the response');
+        return cbcRequest(Operation.Decrypt, uid, data.value, [iv]);
+      }),
+  },
+};
+
+/** A 1.4 AES-256-CBC Encrypt or Decrypt request. */
+function cbcRequest(operation: number, uid: string, data: Uint8Array, extra: TtlvItem[] = []): TtlvItem {
+  return cipherRequest('1.4', operation, uid, data, [cbcParameters(), ...extra]);
+}
+
+/** The same request, built once in setup around an Active AES-256 key (1.4), every iteration. */
+function onActiveKey(
+  what: string,
+  request: (uid: string, channel: KmipChannel) => TtlvItem | Promise<TtlvItem>,
+): OperationBuilder {
+  return async ({ channel }) => {
+    const built = await request(await activeKey(channel, '1.4'), channel);
+    return fixedRequest(built, what)({ channel, server: 'krypton' });
+  };
+}
+
+/** Each compared operation against PyKMIP and against Krypton, 1.4, no pipelining. */
+function compared(): LoadScenario[] {
+  const sides = [
+    { server: 'pykmip' as const, name: (op: string) => `pykmip/${op}`, who: 'PyKMIP' },
+    { server: 'krypton' as const, name: (op: string) => `krypton-ttlv/${op}-1.4`, who: 'Krypton' },
+  ];
+  return Object.entries(COMPARED).flatMap(([op, { title, operation }]) =>
+    sides.flatMap((side) =>
+      at(BOTH, (c) => ({
+        name: side.name(op),
+        group: 'pykmip' as const,
+        title: `${side.who} ${title} (1.4), ${c} conn`,
+        server: side.server,
+        transport: 'ttlv' as const,
+        pipeline: 1,
+        operation: operation(),
+      })),
+    ),
+  );
 }
 
 /** The core scenarios, once per store. */
@@ -464,6 +563,7 @@ export const SCENARIOS: readonly Scenario[] = Object.freeze([
     pipeline: 1,
     operation: createGetDestroy('1.4'),
   })),
+  ...compared(),
   // Core: the core profile on a persistent store (PostgreSQL skipped, saying so, without a URL).
   ...coreScenarios('sqlite'),
   ...coreScenarios('postgres'),

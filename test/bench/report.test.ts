@@ -82,22 +82,48 @@ test('svg-escapes-titles-and-draws-one-line-per-measured-scenario', () => {
   assert.ok(svg.includes('&lt;&amp;&gt;') && !svg.includes('<&>'));
 });
 
-test('markdown-marks-figures-taken-under-load', () => {
-  const report: BenchReport = {
+function reportOf(results: ScenarioResult[], underLoad: boolean): BenchReport {
+  return {
     label: 't',
     startedAt: '2026-01-01T00:00:00Z',
     command: 'npm run bench',
     machine: { cpuModel: 'cpu', cores: 2, memoryGiB: 4, node: 'v20', os: 'linux' },
     settings: { durationS: 1, warmupS: 0, pipeline: 1, quick: true, profileServer: false },
-    underLoad: true,
-    loadAverage: { start: 3, max: 4 },
-    results: [result('echo/a/c1', 1234, 50, 1)],
+    underLoad,
+    loadAverage: underLoad ? { start: 3, max: 4 } : { start: 0, max: 0 },
+    results,
     targets: [],
   };
+}
+
+test('markdown-marks-figures-taken-under-load', () => {
+  const report = reportOf([result('echo/a/c1', 1234, 50, 1)], true);
   const md = renderMarkdown(report);
   assert.match(md, /taken under load/);
   assert.match(md, /\| 1,234\/s \| 50 µs \|/);
   assert.doesNotMatch(renderMarkdown({ ...report, underLoad: false }), /taken under load/);
+});
+
+test('markdown-sets-each-pykmip-scenario-beside-kryptons-1-4-twin', () => {
+  const report = reportOf(
+    [
+      result('pykmip/locate/c16', 40, 20_000),
+      result('krypton-ttlv/locate-1.4/c16', 500, 1_600),
+      // No Krypton twin: no row.
+      result('pykmip/query/c1', 300, 3_000, 1),
+    ],
+    false,
+  );
+  const md = renderMarkdown(report);
+  assert.match(md, /## Against PyKMIP/);
+  assert.match(md, /\| locate \| 16 \| 500\/s \| 40\/s \| \*\*12\.5×\*\* \| 1\.60 ms \| 20\.0 ms \|/);
+  assert.doesNotMatch(md, /\| query \| 1 \|/);
+  // Every PyKMIP scenario has its Krypton twin.
+  const names = new Set(SCENARIOS.map((s) => s.name));
+  for (const name of names) {
+    const m = /^pykmip\/(.+)\/c(\d+)$/.exec(name);
+    if (m) assert.ok(names.has(`krypton-ttlv/${m[1]}-1.4/c${m[2]}`), `${name} has no Krypton twin`);
+  }
 });
 
 test('scenario-filters-match-whole-segments-when-they-contain-a-slash', () => {
