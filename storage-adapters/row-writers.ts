@@ -371,7 +371,6 @@ export function sqliteRowWriter(db: Knex): RowWriter {
   }
 
   /** One group on the insert thread; settles its callers. Never rejects. */
-  /** One group on the insert thread; settles its callers. Never rejects. */
   async function commitOnThread(thread: SqliteInsertThread, group: ThreadGroup): Promise<void> {
     const { pending } = group;
     try {
