@@ -1,5 +1,5 @@
 /**
- * Random bytes for new keys, IVs and identifiers, drawn from a pool that OpenSSL's CSPRNG refills
+ * Random bytes for new keys and IVs, drawn from a pool that OpenSSL's CSPRNG refills
  * 4 KiB at a time: one call for 128 AES-256 keys instead of one per key (each call costs about
  * 2 µs on the hot path, far more than the 32 bytes it fills). The pool is an allocation of its
  * own, not Node's shared buffer pool, and each range is zeroed as it is handed out: the pool
