@@ -2,9 +2,11 @@
  * The gateway's L3 cache: plaintext L3 keys (fetched wrapped under the transport key) with what
  * their checks need, keyed by tenant and Unique Identifier. Bounded (the oldest entry goes first,
  * checklist 28), a hard TTL per entry, and every entry leaving — evicted, expired, invalidated,
- * replaced or at shutdown — has its key bytes zeroed.
+ * replaced or at shutdown — has its key bytes zeroed and its key wrap contexts (the key schedule
+ * in OpenSSL's memory, core/services/wrap-contexts.ts) freed.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { holdWrapContexts, releaseWrapContexts } from '../services/wrap-contexts.js';
 import type { KeyView } from './key-use.js';
 
 export interface CachedL3 {
@@ -109,6 +111,8 @@ export class L3Cache {
       this.remove(oldest[0], oldest[1], 'evicted');
     }
     const entry: CachedL3 = { tenant, id, key, view, expiresAt: now + this.opts.ttlMs };
+    // Every wrap under a cached L3 reuses its OpenSSL contexts, freed when the entry leaves.
+    holdWrapContexts(key);
     this.entries.set(k, entry);
     return entry;
   }
@@ -133,6 +137,7 @@ export class L3Cache {
 
   private remove(k: string, entry: CachedL3, reason: CacheExit): void {
     this.entries.delete(k);
+    releaseWrapContexts(entry.key);
     entry.key.fill(0);
     this.exits?.inc({ reason });
   }

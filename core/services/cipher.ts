@@ -15,6 +15,7 @@ import type { TtlvItem } from '../ttlv/types.js';
 import { child } from '../ttlv/tree.js';
 import type { AttributeValue } from '../attributes/index.js';
 import { AES } from './key-material.js';
+import { runKeyWrap } from './wrap-contexts.js';
 
 export interface CipherParameters {
   readonly mode: number;
@@ -167,18 +168,12 @@ export function encryptWith(key: Buffer, p: CipherParameters, input: EncryptInpu
       noIv(p, input.iv, 'NIST key wrap');
       if (input.data.length < 16 || input.data.length % 8 !== 0)
         throw invalid('NIST key wrap needs at least 16 bytes, a multiple of 8');
-      const cipher = createCipheriv(
-        `id-aes${key.length * 8}-wrap`,
-        key,
-        Buffer.from('a6a6a6a6a6a6a6a6', 'hex'),
-      );
-      return { data: Buffer.concat([cipher.update(input.data), cipher.final()]) };
+      return { data: runKeyWrap(key, false, false, input.data) };
     }
     case BlockCipherMode.AESKeyWrapPadding: {
       noIv(p, input.iv, 'key wrap with padding');
       if (input.data.length < 1) throw invalid('key wrap with padding needs data');
-      const cipher = createCipheriv(`id-aes${key.length * 8}-wrap-pad`, key, Buffer.from('a65959a6', 'hex'));
-      return { data: Buffer.concat([cipher.update(input.data), cipher.final()]) };
+      return { data: runKeyWrap(key, true, false, input.data) };
     }
     default:
       throw new KryptonError(
@@ -238,22 +233,12 @@ export function decryptWith(key: Buffer, p: CipherParameters, input: DecryptInpu
     case BlockCipherMode.NISTKeyWrap: {
       if (input.data.length < 24 || input.data.length % 8 !== 0)
         throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapped data length');
-      const decipher = createDecipheriv(
-        `id-aes${key.length * 8}-wrap`,
-        key,
-        Buffer.from('a6a6a6a6a6a6a6a6', 'hex'),
-      );
-      return blockCipher(() => Buffer.concat([decipher.update(input.data), decipher.final()]));
+      return blockCipher(() => runKeyWrap(key, false, true, input.data));
     }
     case BlockCipherMode.AESKeyWrapPadding: {
       if (input.data.length < 16 || input.data.length % 8 !== 0)
         throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapped data length');
-      const decipher = createDecipheriv(
-        `id-aes${key.length * 8}-wrap-pad`,
-        key,
-        Buffer.from('a65959a6', 'hex'),
-      );
-      return blockCipher(() => Buffer.concat([decipher.update(input.data), decipher.final()]));
+      return blockCipher(() => runKeyWrap(key, true, true, input.data));
     }
     default:
       throw new KryptonError(
