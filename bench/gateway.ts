@@ -4,13 +4,18 @@
  * a core and a gateway running as two processes on loopback; and a bare Node TLS echo server
  * answering frames of the same size, measured in the same run. Targets: at 16 connections the
  * gateway's request rate ≥ 60 % of the echo server's; at 1 connection p50 ≤ 0.2 ms, p99 ≤ 1 ms,
- * p99.9 ≤ 5 ms. Results in bench/results/gateway.{json,md}.
+ * p99.9 ≤ 5 ms. Each row also shows the CPU time per request of the server (all its processes,
+ * from /proc) and of this load generator over the measured phase: steadier than the rates on a
+ * shared machine. Results in bench/results/gateway.{json,md}.
  *
  *   npm run bench:gateway -- [--duration S] [--warmup S] [--profile-server DIR] [--echo-work-us N]
+ *                            [--gateway-workers N] [--gateway-set key=value ...]
  *
  * `--profile-server DIR` runs the gateway under `node --cpu-prof` and leaves its profile in DIR.
  * `--echo-work-us N` adds, at 1 connection, an echo server that spends N µs of CPU on each frame
  * before answering: what a server doing that much work per request gets on this machine.
+ * `--gateway-set key=value` (repeatable) overrides a setting of the gateway's profile, as
+ * `krypton serve --set` does (e.g. `audit.fsync=always`, `workers=2`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +78,9 @@ interface Row {
   readonly operation: string;
   readonly connections: number;
   readonly result: LoadResult;
+  /** CPU time per request over the measured phase: the server's (all its processes) and this client's. */
+  readonly serverCpuUs: number | undefined;
+  readonly clientCpuUs: number;
 }
 
 const ms = (us: number) => (us / 1000).toFixed(3);
@@ -86,6 +94,7 @@ async function main(): Promise<number> {
       'profile-server': { type: 'string' },
       'gateway-workers': { type: 'string', default: '1' },
       'echo-work-us': { type: 'string', default: '0' },
+      'gateway-set': { type: 'string', multiple: true, default: [] },
     },
   });
   const durationMs = Number(values.duration) * 1000;
@@ -103,7 +112,11 @@ async function main(): Promise<number> {
       'gateway',
       writeGatewayProfile(dir, pki, core.port, { ports: { ttlv: 0, https: 0, admin: 0 }, logLevel: 'warn' }),
       values['profile-server'] ? ['--cpu-prof', '--cpu-prof-dir', values['profile-server']] : [],
-      ['--set', `workers=${Number(values['gateway-workers'])}`],
+      [
+        '--set',
+        `workers=${Number(values['gateway-workers'])}`,
+        ...(values['gateway-set'] ?? []).flatMap((s) => ['--set', s]),
+      ],
     );
     running.push(gateway.process);
     const tls: TlsMaterial = {
@@ -157,6 +170,7 @@ async function main(): Promise<number> {
     const rows: Row[] = [];
     const measure = async (
       target: string,
+      server: ServerProcess,
       port: number,
       operation: string,
       request: StructureItem,
@@ -168,28 +182,54 @@ async function main(): Promise<number> {
         connections,
       );
       try {
+        let serverCpu0: number | undefined;
+        let clientCpu0 = process.cpuUsage();
         const result = await runLoad({
           label: `${target} ${operation} ×${connections}`,
           channels,
           pipeline: 1,
           warmupMs,
           durationMs,
+          onMeasureStart: () => {
+            serverCpu0 = server.cpuSeconds();
+            clientCpu0 = process.cpuUsage();
+          },
           iteration: async (ch) => {
             const answer = await ch.send(request);
             if (target !== 'echo') expectSuccess(answer, operation);
           },
         });
-        rows.push({ target, operation, connections, result });
+        const serverCpu1 = server.cpuSeconds();
+        const client = process.cpuUsage(clientCpu0);
+        const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(result.iterations, 1);
+        rows.push({
+          target,
+          operation,
+          connections,
+          result,
+          serverCpuUs:
+            serverCpu0 !== undefined && serverCpu1 !== undefined
+              ? perRequest(serverCpu1 - serverCpu0)
+              : undefined,
+          clientCpuUs: perRequest((client.user + client.system) / 1e6),
+        });
       } finally {
         await closeChannels(channels);
       }
     };
     for (const connections of [1, 16]) {
-      await measure('gateway', gateway.port, 'Encrypt', encryptRequest, connections);
-      await measure('gateway', gateway.port, 'Decrypt', decryptRequest, connections);
-      await measure('echo', echo.port, 'Encrypt-sized echo', encryptRequest, connections);
+      await measure('gateway', gateway.process, gateway.port, 'Encrypt', encryptRequest, connections);
+      await measure('gateway', gateway.process, gateway.port, 'Decrypt', decryptRequest, connections);
+      await measure('echo', echo.process, echo.port, 'Encrypt-sized echo', encryptRequest, connections);
       if (busyEcho && connections === 1) {
-        await measure('echo+work', busyEcho.port, `echo after ${workUs} µs of work`, encryptRequest, 1);
+        await measure(
+          'echo+work',
+          busyEcho.process,
+          busyEcho.port,
+          `echo after ${workUs} µs of work`,
+          encryptRequest,
+          1,
+        );
       }
     }
 
@@ -224,11 +264,11 @@ async function main(): Promise<number> {
     const md = [
       `Gateway hot path — ${new Date().toISOString()} — ${JSON.stringify(machine)}`,
       '',
-      '| target | operation | connections | requests/s | p50 ms | p99 ms | p99.9 ms | errors |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
+      '| target | operation | connections | requests/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | client CPU µs/req |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.target} | ${r.operation} | ${r.connections} | ${Math.round(r.result.rate)} | ${ms(r.result.latency.p50Us)} | ${ms(r.result.latency.p99Us)} | ${ms(r.result.latency.p999Us)} | ${r.result.errors} |`,
+          `| ${r.target} | ${r.operation} | ${r.connections} | ${Math.round(r.result.rate)} | ${ms(r.result.latency.p50Us)} | ${ms(r.result.latency.p99Us)} | ${ms(r.result.latency.p999Us)} | ${r.result.errors} | ${r.serverCpuUs === undefined ? '–' : r.serverCpuUs.toFixed(1)} | ${r.clientCpuUs.toFixed(1)} |`,
       ),
       '',
       '| target | measured | met |',

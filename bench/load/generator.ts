@@ -34,6 +34,8 @@ export interface LoadOptions {
   maxMs?: number;
   iteration: Iteration;
   progress?: boolean;
+  /** Called when the measured phase begins (after warm-up): to sample counters kept elsewhere. */
+  onMeasureStart?: () => void;
 }
 
 export interface LoadResult {
@@ -60,6 +62,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const progress = createProgress(opts.label, opts.progress);
   let phase: 'warmup' | 'measure' | 'stop' = opts.warmupMs > 0 ? 'warmup' : 'measure';
   let measureStart = phase === 'measure' ? started : 0;
+  if (phase === 'measure') opts.onMeasureStart?.();
   let lastDone = 0;
   let seq = 0;
   let measuredStarted = 0;
@@ -79,6 +82,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           if (phase !== 'warmup') return;
           phase = 'measure';
           measureStart = performance.now();
+          opts.onMeasureStart?.();
         }, opts.warmupMs)
       : undefined;
   const hardTimer = setTimeout(() => {

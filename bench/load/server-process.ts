@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export interface ServerProcessOptions {
@@ -31,6 +31,8 @@ export interface ServerProcess {
   output(): string;
   /** Resident set size in bytes (Linux /proc), undefined where unavailable. */
   rssBytes(): number | undefined;
+  /** CPU time (user + system) of the process and its live descendants, in seconds (Linux /proc). */
+  cpuSeconds(): number | undefined;
   /** SIGTERM, then SIGKILL to the process group after graceMs. Resolves once it exited. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -53,6 +55,30 @@ export function readRssBytes(pid: number): number | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
     return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and every live process below it — a server
+ * running `workers: N` is N + 1 processes. Linux /proc only; undefined elsewhere.
+ */
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command (which may hold spaces): state is 3rd, utime 14th, stime 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ticks = Number(fields[11]) + Number(fields[12]);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(' ') : [])
+        ticks += (readCpuSeconds(Number(child)) ?? 0) * USER_HZ;
+    }
+    return ticks / USER_HZ;
   } catch {
     return undefined;
   }
@@ -111,6 +137,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     match,
     output: () => out,
     rssBytes: () => readRssBytes(pid),
+    cpuSeconds: () => readCpuSeconds(pid),
     stop(graceMs = 15_000) {
       stopping ??= (async () => {
         if (exitCode !== undefined) return exitCode;
