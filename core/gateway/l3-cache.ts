@@ -3,10 +3,10 @@
  * their checks need, keyed by tenant and Unique Identifier. Bounded (the oldest entry goes first,
  * checklist 28), a hard TTL per entry, and every entry leaving — evicted, expired, invalidated,
  * replaced or at shutdown — has its key bytes zeroed and its key wrap contexts (the key schedule
- * in OpenSSL's memory, core/services/wrap-contexts.ts) freed.
+ * in OpenSSL's memory, core/keys/aes-key-wrap.ts) freed.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { holdWrapContexts, releaseWrapContexts } from '../services/wrap-contexts.js';
+import { holdWrapContexts, releaseWrapContexts } from '../keys/aes-key-wrap.js';
 import type { KeyView } from './key-use.js';
 
 export interface CachedL3 {

@@ -1,73 +1,170 @@
 /**
- * AES key wrap with padding (RFC 5649) in process, on node:crypto's `id-aes{128,192,256}-wrap-pad`.
- * Interoperates with PKCS#11 CKM_AES_KEY_WRAP_PAD (test/hsm-adapters/softhsm.test.ts).
- * This is the hot path of L3-under-L2 and L4-under-L3 wrapping: one cipher object per call.
+ * AES key wrap in process: NIST key wrap (SP 800-38F KW, RFC 3394) and key wrap with padding (KWP,
+ * RFC 5649) on node:crypto's `id-aes{128,192,256}-wrap[-pad]`. KWP interoperates with PKCS#11
+ * CKM_AES_KEY_WRAP_PAD (test/hsm-adapters/softhsm.test.ts). This is the hot path of L3-under-L2
+ * and L4-under-L3 wrapping, and of Encrypt/Decrypt in the wrap modes.
+ *
+ * Contexts are reused for keys that stay in memory (the gateway's cached L3s, `holdWrapContexts`).
+ * OpenSSL 3's wrap ciphers compute a whole wrap or unwrap in each `update` and keep no state
+ * between calls, so one context per key, mode and direction serves every request: no new EVP
+ * context, key schedule and IV per call (about a third of the wrap's cost). A self-test at load
+ * compares a reused context with fresh ones and turns reuse off if they ever differ. A context
+ * holds the key schedule in OpenSSL's memory: the owner of the key releases its contexts when it
+ * zeroes the key (`releaseWrapContexts`), and freeing a context clears that memory
+ * (`EVP_CIPHER_CTX_free`). Any other key gets a fresh context per call.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
 import { KryptonError } from '../errors.js';
 
-/** RFC 5649 §3 alternative initial value, high half (the low half carries the length). */
-const KWP_AIV = Buffer.from('a65959a6', 'hex');
-/** node:crypto cipher per KEK length: L2 is AES-256; an L3 may be AES-128/192/256 (KMIP Create). */
-const KWP_CIPHERS: Readonly<Record<number, string>> = Object.freeze({
-  16: 'id-aes128-wrap-pad',
-  24: 'id-aes192-wrap-pad',
-  32: 'id-aes256-wrap-pad',
-});
+/** RFC 3394 §2.2.3.1 default IV; RFC 5649 §3 alternative IV (high half). */
+const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+const KWP_IV = Buffer.from('a65959a6', 'hex');
 
-function kwpCipher(kek: Uint8Array): string {
-  const name = KWP_CIPHERS[kek.length];
-  if (name === undefined)
+/** node:crypto's wrap cipher for a KEK: an L2 is AES-256; an L3 may be AES-128/192/256 (KMIP Create). */
+function kwName(key: Uint8Array, padded: boolean): string {
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32)
     throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapping key must be AES-128, 192 or 256');
-  return name;
-}
-/** Largest key wrapped in process; KMIP keys above L1 are symmetric keys of at most 64 bytes. */
-export const MAX_WRAPPED_KEY_BYTES = 512;
-
-/** Wraps `key` (1..512 bytes) under an AES KEK. Output length: 8 + key length rounded up to 8. */
-export function wrapKeyRfc5649(kek: Uint8Array, key: Uint8Array): Buffer {
-  const cipherName = kwpCipher(kek);
-  if (key.length < 1 || key.length > MAX_WRAPPED_KEY_BYTES) {
-    throw new KryptonError('KRY_CRYPTO_FAILURE', 'key length out of range for wrapping');
-  }
-  const cipher = createCipheriv(cipherName, kek, KWP_AIV);
-  const head = cipher.update(key);
-  const tail = cipher.final();
-  return tail.length === 0 ? head : Buffer.concat([head, tail]);
+  return `id-aes${key.length * 8}-wrap${padded ? '-pad' : ''}`;
 }
 
-/** Unwraps RFC 5649 output; a wrong KEK or a modified input fails the integrity check. */
-export function unwrapKeyRfc5649(kek: Uint8Array, wrapped: Uint8Array): Buffer {
-  const cipherName = kwpCipher(kek);
-  if (wrapped.length < 16 || wrapped.length % 8 !== 0 || wrapped.length > MAX_WRAPPED_KEY_BYTES + 8) {
-    throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapped key length is invalid');
+/** A fresh context of the wrap cipher: `padded` selects KWP, `decrypt` the unwrap direction. */
+export function wrapContext(key: Uint8Array, padded: boolean, decrypt: boolean): Cipher | Decipher {
+  const iv = padded ? KWP_IV : KW_IV;
+  return decrypt
+    ? createDecipheriv(kwName(key, padded), key, iv)
+    : createCipheriv(kwName(key, padded), key, iv);
+}
+
+/** Frees a context now (and with it the key schedule) instead of at garbage collection. */
+function free(ctx: Cipher | Decipher): void {
+  try {
+    ctx.final();
+  } catch {
+    // a context left unusable by a failed unwrap is freed all the same
   }
-  return unwrapWithWrapCipher(cipherName, kek, KWP_AIV, wrapped);
+}
+
+/** The four contexts of one key (KW, KWP × wrap, unwrap), each made on first use. */
+class WrapContexts {
+  readonly #slots: (Cipher | Decipher | undefined)[] = [undefined, undefined, undefined, undefined];
+
+  constructor(private readonly key: Uint8Array) {}
+
+  run(padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
+    const slot = (padded ? 2 : 0) + (decrypt ? 1 : 0);
+    const ctx = (this.#slots[slot] ??= wrapContext(this.key, padded, decrypt));
+    try {
+      return ctx.update(data);
+    } catch (err) {
+      // A failed integrity check: the context's state is OpenSSL's business; start afresh.
+      this.#slots[slot] = undefined;
+      free(ctx);
+      throw err;
+    }
+  }
+
+  release(): void {
+    for (let i = 0; i < this.#slots.length; i++) {
+      const ctx = this.#slots[i];
+      this.#slots[i] = undefined;
+      if (ctx) free(ctx);
+    }
+  }
+}
+
+/** Does a reused context answer exactly as fresh ones do, for every length class? */
+function reuseHolds(): boolean {
+  try {
+    const key = randomBytes(32);
+    const probe = new WrapContexts(key);
+    for (const padded of [false, true]) {
+      for (const length of padded ? [1, 7, 32, 33, 64] : [16, 32, 40]) {
+        for (let round = 0; round < 2; round++) {
+          const data = randomBytes(length);
+          const fresh = wrapContext(key, padded, false);
+          const expected = Buffer.concat([fresh.update(data), fresh.final()]);
+          const wrapped = probe.run(padded, false, data);
+          if (!wrapped.equals(expected) || !probe.run(padded, true, wrapped).equals(data)) return false;
+        }
+      }
+    }
+    probe.release();
+    key.fill(0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const REUSE = reuseHolds();
+const held = new WeakMap<Uint8Array, WrapContexts>();
+
+/** Marks `key` as long-lived: its key wraps reuse contexts until `releaseWrapContexts(key)`. */
+export function holdWrapContexts(key: Uint8Array): void {
+  if (REUSE && !held.has(key)) held.set(key, new WrapContexts(key));
+}
+
+/** Frees the contexts of `key` (call before zeroing it). */
+export function releaseWrapContexts(key: Uint8Array): void {
+  const contexts = held.get(key);
+  if (contexts === undefined) return;
+  held.delete(key);
+  contexts.release();
 }
 
 /**
- * Runs one of OpenSSL's AES wrap ciphers (`id-aes*-wrap`, `id-aes*-wrap-pad`) backwards. They
- * answer the whole plaintext from `update`, so no other copy of it is left behind; a wrong KEK or
- * a modified input fails the integrity check (Cryptographic Failure).
+ * One KW or KWP wrap (or unwrap) under `key`: on its held contexts when it has them, otherwise on
+ * a fresh context. Throws what node:crypto throws on a failed integrity check. The wrap ciphers
+ * answer the whole output from `update`, so no other copy of an unwrapped key is left behind.
  */
-export function unwrapWithWrapCipher(
-  cipherName: string,
-  kek: Uint8Array,
-  iv: Uint8Array,
-  wrapped: Uint8Array,
-): Buffer {
+export function runKeyWrap(key: Uint8Array, padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
+  const contexts = held.get(key);
+  if (contexts !== undefined) return contexts.run(padded, decrypt, data);
+  const ctx = wrapContext(key, padded, decrypt);
   let head: Buffer | undefined;
   try {
-    const decipher = createDecipheriv(cipherName, kek, iv);
-    head = decipher.update(wrapped);
-    const tail = decipher.final();
+    head = ctx.update(data);
+    const tail = ctx.final();
     if (tail.length === 0) return head;
     const out = Buffer.concat([head, tail]);
     head.fill(0);
     tail.fill(0);
     return out;
-  } catch {
+  } catch (err) {
     head?.fill(0);
+    throw err;
+  }
+}
+
+/** Whether this Node/OpenSSL reuses contexts (the load-time self-test passed); for tests and docs. */
+export const wrapContextReuse = REUSE;
+
+/** Whether `key` has held contexts (for tests: a released key has none). */
+export function holdsWrapContexts(key: Uint8Array): boolean {
+  return held.has(key);
+}
+
+/** Largest key wrapped in process; KMIP keys above L1 are symmetric keys of at most 64 bytes. */
+export const MAX_WRAPPED_KEY_BYTES = 512;
+
+/** Wraps `key` (1..512 bytes) under an AES KEK. Output length: 8 + key length rounded up to 8. */
+export function wrapKeyRfc5649(kek: Uint8Array, key: Uint8Array): Buffer {
+  kwName(kek, true);
+  if (key.length < 1 || key.length > MAX_WRAPPED_KEY_BYTES) {
+    throw new KryptonError('KRY_CRYPTO_FAILURE', 'key length out of range for wrapping');
+  }
+  return runKeyWrap(kek, true, false, key);
+}
+
+/** Unwraps RFC 5649 output; a wrong KEK or a modified input fails the integrity check. */
+export function unwrapKeyRfc5649(kek: Uint8Array, wrapped: Uint8Array): Buffer {
+  kwName(kek, true);
+  if (wrapped.length < 16 || wrapped.length % 8 !== 0 || wrapped.length > MAX_WRAPPED_KEY_BYTES + 8) {
+    throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapped key length is invalid');
+  }
+  try {
+    return runKeyWrap(kek, true, true, wrapped);
+  } catch {
     throw new KryptonError('KRY_CRYPTO_FAILURE', 'key unwrap failed: wrong key or modified data');
   }
 }

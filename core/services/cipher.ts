@@ -15,7 +15,7 @@ import type { TtlvItem } from '../ttlv/types.js';
 import { child } from '../ttlv/tree.js';
 import type { AttributeValue } from '../attributes/index.js';
 import { AES } from './key-material.js';
-import { runKeyWrap } from './wrap-contexts.js';
+import { runKeyWrap } from '../keys/aes-key-wrap.js';
 
 export interface CipherParameters {
   readonly mode: number;

@@ -45,7 +45,7 @@ import { byteString, child, enumeration, structure } from '../ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import { LinkType, ObjectType, State, type ManagedObject } from '../../storage-adapters/index.js';
 import { rsaDecrypt } from '../crypto/rsa-encryption.js';
-import { unwrapWithWrapCipher } from '../keys/aes-key-wrap.js';
+import { runKeyWrap } from '../keys/aes-key-wrap.js';
 import { withPrivateKey } from './asymmetric-objects.js';
 import { cipherParameters, type CipherParameters } from './cipher.js';
 import { rsaEncryptionParameters } from './key-usage.js';
@@ -234,18 +234,13 @@ export function unwrapFailure(): KryptonError {
   return new KryptonError('KRY_CRYPTO_FAILURE', 'the wrapped key material does not unwrap');
 }
 
-/** RFC 3394 §2.2.3.1 and RFC 5649 §3 initial values. */
-const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
-const KWP_IV = Buffer.from('a65959a6', 'hex');
-
 /** `wrapped` unwrapped with the AES key `kek` (NIST key wrap or key wrap with padding). */
 export function aesUnwrap(kek: Buffer, p: CipherParameters, wrapped: Uint8Array): Buffer {
   if (kek.length !== 16 && kek.length !== 24 && kek.length !== 32) throw unwrapFailure();
   const padded = p.mode === BlockCipherMode.AESKeyWrapPadding;
   if (wrapped.length < (padded ? 16 : 24) || wrapped.length % 8 !== 0) throw unwrapFailure();
-  const name = `id-aes${kek.length * 8}-wrap${padded ? '-pad' : ''}`;
   try {
-    return unwrapWithWrapCipher(name, kek, padded ? KWP_IV : KW_IV, wrapped);
+    return runKeyWrap(kek, padded, true, wrapped);
   } catch {
     throw unwrapFailure();
   }

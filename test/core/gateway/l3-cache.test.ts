@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { L3Cache } from '../../../core/gateway/l3-cache.js';
 import type { KeyView } from '../../../core/gateway/key-use.js';
-import { holdsWrapContexts, runKeyWrap } from '../../../core/services/wrap-contexts.js';
+import { holdsWrapContexts, runKeyWrap } from '../../../core/keys/aes-key-wrap.js';
 
 const view: KeyView = {
   state: 2,
