@@ -70,6 +70,48 @@ function originMembers(record: AuditRecord): string {
   return json;
 }
 
+/** The ISO text of the current second, without its milliseconds and `Z`: most records share it. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** `Date.prototype.toISOString` of `ms`, reusing the text of its second (the call costs ~0.5 µs). */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4); // "….000Z" → "…."
+    isoSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+/** Texts that need no JSON escaping: written between quotes as they are. */
+const PLAIN = /^[A-Za-z0-9_.:@/+=-]*$/;
+
+/** Operation names and result words come from small fixed sets: their JSON is kept. */
+const wordJson = new Map<string, string>();
+const WORDS = 256;
+
+function wordOf(text: string): string {
+  let json = wordJson.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (wordJson.size < WORDS) wordJson.set(text, json);
+  }
+  return json;
+}
+
+/** Unique Identifiers are plain text in practice (UUIDs); anything else goes through JSON.stringify. */
+function identifiersJson(ids: readonly string[]): string {
+  let plain = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (!PLAIN.test(id)) return JSON.stringify(ids);
+    plain += i === 0 ? `"${id}"` : `,"${id}"`;
+  }
+  return `[${plain}]`;
+}
+
 /**
  * Serialises one record; the field order is fixed so the bytes (and the chain) are stable. The
  * same bytes as `JSON.stringify` of an {@link AuditLine} with its fields in declaration order,
@@ -82,9 +124,9 @@ export function formatAuditLine(record: AuditRecord, seq: number, prev: string):
   const j = JSON.stringify;
   const reason = record.resultReason !== undefined ? `,"reason":${j(String(record.resultReason))}` : '';
   return (
-    `{"seq":${seq},"time":"${record.time.toISOString()}"${originMembers(record)}` +
-    `,"operation":${j(record.operation)},"batchIndex":${record.batchIndex}` +
-    `,"identifiers":${j(record.identifiers ?? [])},"result":${j(record.resultStatus)}${reason}` +
+    `{"seq":${seq},"time":"${isoTime(record.time.getTime())}"${originMembers(record)}` +
+    `,"operation":${wordOf(record.operation)},"batchIndex":${record.batchIndex}` +
+    `,"identifiers":${identifiersJson(record.identifiers ?? [])},"result":${wordOf(record.resultStatus)}${reason}` +
     `,"prev":"${prev}"}`
   );
 }

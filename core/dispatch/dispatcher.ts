@@ -164,14 +164,21 @@ function credentialOf(msg: RequestMessage): UsernamePasswordCredential | 'unsupp
 }
 
 /** Unique Identifier texts directly under the request and response payloads, for the audit record. */
-function identifiersOf(...payloads: (StructureItem | undefined)[]): string[] {
-  const out = new Set<string>();
-  for (const p of payloads) {
-    for (const c of p?.value ?? []) {
-      if (c.tag === Tag.UniqueIdentifier && c.type === 'TextString' && out.size < 16) out.add(c.value);
+function identifiersOf(request: StructureItem | undefined, response: StructureItem | undefined): string[] {
+  const out: string[] = [];
+  for (const p of [request, response]) {
+    if (p === undefined) continue;
+    for (const c of p.value) {
+      if (
+        c.tag === Tag.UniqueIdentifier &&
+        c.type === 'TextString' &&
+        out.length < 16 &&
+        !out.includes(c.value)
+      )
+        out.push(c.value);
     }
   }
-  return [...out];
+  return out;
 }
 
 function createPlaceholder(): IdPlaceholder {
@@ -206,6 +213,54 @@ const GATED = new Set<string | symbol>(['fatal', 'error', 'warn', 'info', 'debug
  * never builds the item's child logger (a Create logs "key created" at info; under a
  * `warn` profile that line cost a pino child per request); anything else builds it on first use.
  */
+const VERSION_PARTS = new Map<KmipVersion, { readonly major: number; readonly minor: number }>();
+
+/** "2.1" → { major: 2, minor: 1 }, worked out once per version. */
+function versionParts(version: KmipVersion): { readonly major: number; readonly minor: number } {
+  let parts = VERSION_PARTS.get(version);
+  if (parts === undefined) {
+    const [major, minor] = version.split('.').map(Number) as [number, number];
+    parts = { major, minor };
+    VERSION_PARTS.set(version, parts);
+  }
+  return parts;
+}
+
+let lastSecond = -1;
+let lastSecondBig = 0n;
+
+/** The Time Stamp of a response: now in whole seconds, as a bigint made once per second. */
+function nowSeconds(): bigint {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondBig = BigInt(second);
+  }
+  return lastSecondBig;
+}
+
+/**
+ * A response batch item with every field the encoder reads present from the start: one object
+ * shape for all items, so the encoder's property loads stay monomorphic (conditional spreads and
+ * later additions give each combination its own shape).
+ */
+function answerItem(
+  item: RequestBatchItem,
+  resultStatus: number,
+  payload?: StructureItem,
+): ResponseBatchItem {
+  return {
+    operation: item.operation,
+    uniqueBatchItemId: item.uniqueBatchItemId,
+    resultStatus,
+    resultReason: undefined,
+    resultMessage: undefined,
+    asynchronousCorrelationValue: undefined,
+    payload,
+    messageExtension: undefined,
+  };
+}
+
 function levelGated(base: Logger, make: () => Logger): Logger {
   return new Proxy(base, {
     get(_target, prop) {
@@ -268,7 +323,9 @@ export class Dispatcher {
 
     let identity: Identity;
     try {
-      identity = await this.authenticate(msg, origin);
+      // Synchronous unless a credential has to be verified: no promise turn for a TLS identity.
+      const authenticated = this.authenticate(msg, origin);
+      identity = authenticated instanceof Promise ? await authenticated : authenticated;
     } catch (err) {
       return this.failWhole(version, msg.batchItems, err);
     }
@@ -277,22 +334,19 @@ export class Dispatcher {
     const stopOnError =
       (msg.header.batchErrorContinuationOption ?? BatchErrorContinuationOption.Stop) ===
       BatchErrorContinuationOption.Stop;
-    const outcomes: ItemOutcome[] = [];
+    const outcomes: ResponseBatchItem[] = [];
     for (let index = 0; index < msg.batchItems.length; index++) {
-      const args = [msg.batchItems[index] as RequestBatchItem, index, version, identity] as const;
+      const item = msg.batchItems[index] as RequestBatchItem;
       const outcome =
-        (msg.header.asynchronousIndicator === true && this.startAsync(...args, placeholder, origin)) ||
-        (await this.runItem(...args, placeholder, origin));
-      outcomes.push(outcome);
+        (msg.header.asynchronousIndicator === true &&
+          this.startAsync(item, index, version, identity, placeholder, origin)) ||
+        (await this.runItem(item, index, version, identity, placeholder, origin));
+      outcomes.push(outcome.item);
       // Stop: later items are not processed and not reported (KMIP 2.1 §6.1.4).
       if (outcome.failed && stopOnError) break;
     }
     const limit = Math.min(msg.header.maximumResponseSize ?? Infinity, this.opts.maxResponseBytes);
-    return this.respond(
-      version,
-      outcomes.map((o) => o.item),
-      limit,
-    );
+    return this.respond(version, outcomes, limit);
   }
 
   /** The answer to a message that could not be decoded at all. */
@@ -340,7 +394,7 @@ export class Dispatcher {
     return undefined;
   }
 
-  private async authenticate(msg: RequestMessage, origin: RequestOrigin): Promise<Identity> {
+  private authenticate(msg: RequestMessage, origin: RequestOrigin): Identity | Promise<Identity> {
     const asserted = findAssertion(msg.header.authentication);
     if (asserted) {
       if (!this.opts.assertion) throw new KryptonError('KRY_AUTH_ASSERTION_REFUSED');
@@ -351,9 +405,11 @@ export class Dispatcher {
     if (credential === 'unsupported')
       throw new KryptonError('KRY_AUTH_BAD_CREDENTIAL', 'credential type not supported');
     if (credential && verifier) {
-      const identity = await verifier.verify(credential, origin.peerIdentity);
-      if (!identity) throw new KryptonError('KRY_AUTH_BAD_CREDENTIAL');
-      return identity;
+      return (async () => {
+        const identity = await verifier.verify(credential, origin.peerIdentity);
+        if (!identity) throw new KryptonError('KRY_AUTH_BAD_CREDENTIAL');
+        return identity;
+      })();
     }
     if (this.opts.credentialsRequired)
       throw new KryptonError('KRY_AUTH_NO_IDENTITY', 'a Credential is required');
@@ -415,7 +471,7 @@ export class Dispatcher {
     placeholder: IdPlaceholder,
     origin: RequestOrigin,
   ): Promise<ItemOutcome> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const descriptor = this.opts.registry.get(item.operation);
     const opName =
       descriptor?.name ?? operationByCode(item.operation)?.camel ?? `0x${item.operation.toString(16)}`;
@@ -447,9 +503,9 @@ export class Dispatcher {
         tenant: identity.tenant,
         protocolVersion: version,
         placeholder,
-        get log() {
-          return levelGated(baseLog, logOf);
-        },
+        // A data property, not a getter: an accessor in an object literal is defined through
+        // V8's slow path on every item. The gate is cheap; the child logger is made on first use.
+        log: levelGated(baseLog, logOf),
         services: this.opts.services,
         batchItem: item.uniqueBatchItemId ? { index, uniqueBatchItemId: item.uniqueBatchItemId } : { index },
         registry: this.opts.registry,
@@ -484,6 +540,7 @@ export class Dispatcher {
     let reason: string | undefined = failed ? reasonIn(this.reasonOf(error, logOf()), version) : undefined;
     if (this.opts.audit) {
       try {
+        // One shape for every record (no conditional spread): `resultReason` is undefined on success.
         await this.opts.audit({
           time: new Date(),
           principal: identity.principal,
@@ -494,7 +551,7 @@ export class Dispatcher {
           batchIndex: index,
           identifiers: identifiersOf(item.payload, payload),
           resultStatus: status,
-          ...(reason !== undefined && { resultReason: reason }),
+          resultReason: reason,
         });
       } catch (auditErr) {
         // Fail closed: no payload leaves without its audit record (SECURITY-CHECKLIST 32).
@@ -506,24 +563,14 @@ export class Dispatcher {
         payload = undefined;
       }
     }
-    this.opts.observe?.(opName, status, Number(process.hrtime.bigint() - started) / 1e9);
-    const base: ResponseBatchItem = {
-      operation: item.operation,
-      ...(item.uniqueBatchItemId && { uniqueBatchItemId: item.uniqueBatchItemId }),
-      resultStatus: ResultStatus.Success,
-    };
+    this.opts.observe?.(opName, status, (performance.now() - started) / 1000);
     if (polled?.state === 'pending')
-      return { item: { ...base, resultStatus: ResultStatus.OperationPending }, failed: false };
-    if (!failed) return { item: { ...base, ...(payload && { payload }) }, failed: false };
-    return {
-      item: {
-        ...base,
-        resultStatus: ResultStatus.OperationFailed,
-        resultReason: reasonValue(reason ?? 'GeneralFailure', version),
-        resultMessage: this.messageOf(error),
-      },
-      failed: true,
-    };
+      return { item: answerItem(item, ResultStatus.OperationPending), failed: false };
+    if (!failed) return { item: answerItem(item, ResultStatus.Success, payload), failed: false };
+    const answer = answerItem(item, ResultStatus.OperationFailed);
+    answer.resultReason = reasonValue(reason ?? 'GeneralFailure', version);
+    answer.resultMessage = this.messageOf(error);
+    return { item: answer, failed: true };
   }
 
   private reasonOf(err: unknown, log: Logger): string {
@@ -557,12 +604,12 @@ export class Dispatcher {
   }
 
   private respond(version: KmipVersion, items: ResponseBatchItem[], limit: number): DispatchResult {
-    const [major, minor] = version.split('.').map(Number) as [number, number];
+    const { major, minor } = versionParts(version);
     const build = (batchItems: ResponseBatchItem[]) =>
       encodeResponseMessage({
         header: {
           protocolVersion: { major, minor },
-          timeStamp: BigInt(Math.floor(Date.now() / 1000)),
+          timeStamp: nowSeconds(),
           batchCount: batchItems.length,
         },
         batchItems,

@@ -148,12 +148,24 @@ export function parseRequestMessage(item: TtlvItem): RequestMessage {
   requireTag(item, Tag.RequestMessage, 'RequestMessage');
   const m = readFields(item, REQUEST_MESSAGE, 'RequestMessage');
   const h = readFields(m.header, REQUEST_HEADER, 'RequestMessage/RequestHeader');
+  // Field by field, absent fields left out: no spread then `delete`, which turns the header into a
+  // slow dictionary-mode object for everything that reads it afterwards.
   const header: RequestHeader = {
-    ...h,
     protocolVersion: readVersion(h.protocolVersion, 'RequestMessage/RequestHeader/ProtocolVersion'),
+    batchCount: h.batchCount,
   };
-  if (h.attestationType.length === 0) delete header.attestationType;
-  if (h.authentication.length === 0) delete header.authentication;
+  if (h.maximumResponseSize !== undefined) header.maximumResponseSize = h.maximumResponseSize;
+  if (h.clientCorrelationValue !== undefined) header.clientCorrelationValue = h.clientCorrelationValue;
+  if (h.serverCorrelationValue !== undefined) header.serverCorrelationValue = h.serverCorrelationValue;
+  if (h.asynchronousIndicator !== undefined) header.asynchronousIndicator = h.asynchronousIndicator;
+  if (h.attestationCapableIndicator !== undefined)
+    header.attestationCapableIndicator = h.attestationCapableIndicator;
+  if (h.attestationType.length > 0) header.attestationType = h.attestationType;
+  if (h.authentication.length > 0) header.authentication = h.authentication;
+  if (h.batchErrorContinuationOption !== undefined)
+    header.batchErrorContinuationOption = h.batchErrorContinuationOption;
+  if (h.batchOrderOption !== undefined) header.batchOrderOption = h.batchOrderOption;
+  if (h.timeStamp !== undefined) header.timeStamp = h.timeStamp;
   const batchItems = m.batchItems.map((b, i) => {
     const f = readFields(b, REQUEST_BATCH_ITEM, `RequestMessage/BatchItem[${i}]`);
     return f as RequestBatchItem;
@@ -180,10 +192,14 @@ export function parseResponseMessage(item: TtlvItem): ResponseMessage {
   const m = readFields(item, RESPONSE_MESSAGE, 'ResponseMessage');
   const h = readFields(m.header, RESPONSE_HEADER, 'ResponseMessage/ResponseHeader');
   const header: ResponseHeader = {
-    ...h,
     protocolVersion: readVersion(h.protocolVersion, 'ResponseMessage/ResponseHeader/ProtocolVersion'),
+    timeStamp: h.timeStamp,
+    batchCount: h.batchCount,
   };
-  if (h.attestationType.length === 0) delete header.attestationType;
+  if (h.nonce !== undefined) header.nonce = h.nonce;
+  if (h.attestationType.length > 0) header.attestationType = h.attestationType;
+  if (h.clientCorrelationValue !== undefined) header.clientCorrelationValue = h.clientCorrelationValue;
+  if (h.serverCorrelationValue !== undefined) header.serverCorrelationValue = h.serverCorrelationValue;
   const batchItems = m.batchItems.map(
     (b, i) =>
       readFields(b, RESPONSE_BATCH_ITEM, `ResponseMessage/BatchItem[${i}]`, false) as ResponseBatchItem,

@@ -144,15 +144,13 @@ export async function startServer(
     audit: auditService.hook,
     ...(opts.asynchronous && { asynchronous: opts.asynchronous }),
     assertion: (credential, peer) => assertedIdentity(credential, peer, config.auth),
-    observe: (operation, status, seconds) => {
-      metrics.operations.inc({ operation, status });
-      metrics.operationSeconds.observe({ operation }, seconds);
-    },
+    observe: (operation, status, seconds) => metrics.operations.record(operation, status, seconds),
   });
   late.dispatcher = activeDispatcher;
 
   const addresses: RunningServer['addresses'] = {};
   let ttlvListener: TtlvTlsListener | undefined;
+  const ttlvRequests = metrics.requestSlot('ttlv', 'ttlv');
   let admin: FastifyInstance | undefined;
   try {
     if (config.listeners.ttlv.enabled) {
@@ -171,9 +169,9 @@ export async function startServer(
         identify,
         log: log.child({ listener: 'ttlv' }),
         metrics,
-        handleFrame: async (frame, conn) => {
-          metrics.requests.inc({ transport: 'ttlv', encoding: 'ttlv' });
-          return (await handleKmipMessage(
+        handleFrame: (frame, conn) => {
+          ttlvRequests.n++;
+          return handleKmipMessage(
             { dispatcher: activeDispatcher, maxDepth: limits.maxDepth },
             frame,
             'ttlv',
@@ -182,7 +180,7 @@ export async function startServer(
               remoteAddress: conn.remoteAddress,
               peerIdentity: conn.peerIdentity,
             },
-          )) as Buffer;
+          ) as Promise<Buffer>;
         },
       });
       addresses.ttlv = await ttlvListener.listen();

@@ -206,22 +206,26 @@ export class TtlvTlsListener {
   /** Frames of one connection are handled one after another, so responses leave in order. */
   private enqueue(conn: ConnectionState, frame: Buffer): void {
     conn.pending++;
-    conn.queue = conn.queue.then(async () => {
-      try {
-        const response = await this.opts.handleFrame(frame, conn.info);
-        if (!conn.socket.destroyed) conn.socket.write(response);
-      } catch (err) {
-        // The handler should never throw; if it does, this connection ends and the process lives on.
-        this.opts.log.error(
-          { conn: conn.info.id, err: (err as Error)?.message },
-          'frame handler failed; closing',
-        );
-        conn.socket.destroy();
-      }
-      conn.pending--;
-      if (conn.socket.isPaused() && conn.pending < (this.opts.maxPipelinedFrames ?? 16)) conn.socket.resume();
-      if (conn.closing && conn.pending === 0) conn.socket.end();
-    });
+    // Nothing in flight on this connection: answered at once rather than a promise turn later.
+    conn.queue =
+      conn.pending === 1 ? this.answer(conn, frame) : conn.queue.then(() => this.answer(conn, frame));
+  }
+
+  private async answer(conn: ConnectionState, frame: Buffer): Promise<void> {
+    try {
+      const response = await this.opts.handleFrame(frame, conn.info);
+      if (!conn.socket.destroyed) conn.socket.write(response);
+    } catch (err) {
+      // The handler should never throw; if it does, this connection ends and the process lives on.
+      this.opts.log.error(
+        { conn: conn.info.id, err: (err as Error)?.message },
+        'frame handler failed; closing',
+      );
+      conn.socket.destroy();
+    }
+    conn.pending--;
+    if (conn.socket.isPaused() && conn.pending < (this.opts.maxPipelinedFrames ?? 16)) conn.socket.resume();
+    if (conn.closing && conn.pending === 0) conn.socket.end();
   }
 
   /**

@@ -19,7 +19,7 @@ import { BlockCipherMode, Tag, tagInVersion } from '../../core/spec/index.js';
 import { byteString, child, textString } from '../../core/ttlv/tree.js';
 import type { StructureItem, TtlvItem } from '../../core/ttlv/types.js';
 import { cipherParameters, decryptWith, encryptWith } from '../../core/services/cipher.js';
-import { bytesChild, requirePayload } from '../../core/services/objects.js';
+import { bytesChild, errorForVersion, requirePayload } from '../../core/services/objects.js';
 import { consumeProtectUsage } from '../../core/services/key-usage.js';
 import { idOf, local, localL4, unwrapL4 } from './routing.js';
 
@@ -94,7 +94,14 @@ export async function routeCrypto(
   if (id !== undefined) {
     // Hot path: a cached L3, checked and used in memory.
     const hit = gw.cache.get(ctx.tenant, id);
-    if (hit) return local(ctx, async () => compute(ctx, requirePayload(payload), id, hit.view, hit.key));
+    if (hit) {
+      // Computed in this turn: no promise around the hot path.
+      try {
+        return compute(ctx, requirePayload(payload), id, hit.view, hit.key);
+      } catch (err) {
+        throw errorForVersion(err, ctx.protocolVersion);
+      }
+    }
     const l4 = await localL4(ctx, id);
     if (l4)
       return local(ctx, async () => {

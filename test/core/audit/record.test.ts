@@ -1,7 +1,7 @@
 /** The audit line's bytes: exactly JSON.stringify of the record in field order, whoever it names. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAuditLine, type AuditLine } from '../../../core/audit/record.js';
+import { formatAuditLine, isoTime, type AuditLine } from '../../../core/audit/record.js';
 import type { AuditRecord } from '../../../core/dispatch/dispatcher.js';
 
 function expected(record: AuditRecord, seq: number, prev: string): string {
@@ -56,6 +56,51 @@ describe('formatAuditLine', () => {
         assert.equal(formatAuditLine(record, seq, prev), expected(record, seq, prev));
       }
     }
+  });
+
+  it('writes-identifiers-and-operation-names-as-json-stringify-does', () => {
+    const prev = 'cd'.repeat(32);
+    const idSets: string[][] = [
+      [],
+      ['6f1c7a52-9a0e-4c1b-8d8e-0a1b2c3d4e5f'],
+      ['a/b+c=d@e:f.g_h-0', 'second', ''],
+      ...hostile.map((h) => ['plain-before', h, 'plain-after']),
+    ];
+    // Operation names the memo has not seen, hostile ones, and more than it keeps.
+    const operations = [
+      'Encrypt',
+      ...hostile,
+      ...Array.from({ length: 300 }, (_, i) => `0x${i.toString(16)}`),
+    ];
+    let seq = 0;
+    for (const [i, operation] of operations.entries()) {
+      const record: AuditRecord = {
+        time: new Date(1_700_000_000_000 + i),
+        principal: 'p',
+        tenant: 't',
+        transport: 'ttlv',
+        remoteAddress: '127.0.0.1',
+        operation,
+        batchIndex: 0,
+        identifiers: idSets[i % idSets.length] as string[],
+        resultStatus: i % 2 ? 'Success' : 'OperationFailed',
+        resultReason: i % 2 ? undefined : 'ItemNotFound',
+      };
+      seq++;
+      assert.equal(formatAuditLine(record, seq, prev), expected(record, seq, prev));
+    }
+  });
+
+  it('writes-the-time-as-to-iso-string-does-in-any-second', () => {
+    const times = [
+      0, 1, 9, 10, 99, 100, 999, 1000, -1, -999, -1000, -1001, 1_700_000_000_999, 253_402_300_799_999,
+    ];
+    times.push(253_402_300_800_000, 8.64e15, -8.64e15, -62_198_755_200_001); // years beyond 9999 and before 0
+    for (let i = 0; i < 2000; i++) times.push(Math.floor((Math.random() - 0.3) * 4e13));
+    // Runs of the same second, then back to an earlier one: the reused text must follow.
+    for (let ms = 1_700_000_000_000; ms < 1_700_000_002_500; ms += 7) times.push(ms);
+    times.push(1_700_000_000_500);
+    for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), `at ${ms}`);
   });
 
   it('never-answers-a-remembered-origin-for-a-different-one', () => {
