@@ -37,6 +37,22 @@ function servedIn(version: KmipVersion, defines: (v: KmipVersion) => boolean): b
   return KMIP_VERSIONS.some((v) => versionIndex(v) < at && defines(v));
 }
 
+/** Per version, whether it serves a tag: asked for every item of every request. Bounded: a client
+ * may send any 24-bit tag. */
+const tagsServed = new Map<KmipVersion, Map<number, boolean>>();
+const TAGS_REMEMBERED = 4096;
+
+function tagServed(version: KmipVersion, tag: number): boolean {
+  let known = tagsServed.get(version);
+  if (known === undefined) tagsServed.set(version, (known = new Map()));
+  let served = known.get(tag);
+  if (served === undefined) {
+    served = servedIn(version, (v) => tagInVersion(tag, v));
+    if (known.size < TAGS_REMEMBERED) known.set(tag, served);
+  }
+  return served;
+}
+
 function valueServed(def: EnumDef, value: number, version: KmipVersion): boolean {
   // Tag enumeration values (Attribute Reference) are tags: an extension tag is every version's.
   return (
@@ -67,7 +83,7 @@ function inAttribute(item: StructureItem, version: KmipVersion): string | undefi
 
 function notInVersionItem(item: TtlvItem, version: KmipVersion, enumDef?: EnumDef): string | undefined {
   const { tag } = item;
-  if (!isExtensionTag(tag) && !servedIn(version, (v) => tagInVersion(tag, v))) {
+  if (!isExtensionTag(tag) && !tagServed(version, tag)) {
     const name = tagName(tag);
     return `the tag ${name !== undefined ? `${name} (${hex(tag, 6)})` : hex(tag, 6)}`;
   }
