@@ -208,11 +208,6 @@ function toPayload(result: OperationResult): StructureItem | undefined {
 const noop = (): void => undefined;
 const GATED = new Set<string | symbol>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
-/**
- * The item's logger as handlers see it: a level method below the server's level is a no-op that
- * never builds the item's child logger (a Create logs "key created" at info; under a
- * `warn` profile that line cost a pino child per request); anything else builds it on first use.
- */
 const VERSION_PARTS = new Map<KmipVersion, { readonly major: number; readonly minor: number }>();
 
 /** "2.1" → { major: 2, minor: 1 }, worked out once per version. */
@@ -261,6 +256,11 @@ function answerItem(
   };
 }
 
+/**
+ * The item's logger as handlers see it: a level method below the server's level is a no-op that
+ * never builds the item's child logger (a Create logs "key created" at info; under a
+ * `warn` profile that line cost a pino child per request); anything else builds it on first use.
+ */
 function levelGated(base: Logger, make: () => Logger): Logger {
   return new Proxy(base, {
     get(_target, prop) {

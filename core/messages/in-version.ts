@@ -37,8 +37,10 @@ function servedIn(version: KmipVersion, defines: (v: KmipVersion) => boolean): b
   return KMIP_VERSIONS.some((v) => versionIndex(v) < at && defines(v));
 }
 
-/** Per version, whether it serves a tag: asked for every item of every request. Bounded: a client
- * may send any 24-bit tag. */
+/**
+ * Per version, whether it serves a tag: asked for every item of every request. Bounded, since a
+ * client may send any 24-bit tag.
+ */
 const tagsServed = new Map<KmipVersion, Map<number, boolean>>();
 const TAGS_REMEMBERED = 4096;
 
