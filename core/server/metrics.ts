@@ -39,11 +39,27 @@ interface OperationSeries {
 export class OperationStats {
   private readonly series = new Map<string, OperationSeries>();
 
+  /**
+   * Distinct operation labels kept; later ones are counted as `other`. A client picks the
+   * operation code, and an unknown one is labelled by its number: without a bound, random codes
+   * would grow the series (and every scrape) without end.
+   */
+  static readonly MAX_OPERATIONS = 128;
+
   record(operation: string, status: 'Success' | 'OperationFailed', seconds: number): void {
     let s = this.series.get(operation);
     if (s === undefined) {
-      s = { success: 0, failed: 0, buckets: new Float64Array(OPERATION_SECONDS_BUCKETS.length + 1), sum: 0 };
-      this.series.set(operation, s);
+      const label = this.series.size < OperationStats.MAX_OPERATIONS ? operation : 'other';
+      s = this.series.get(label);
+      if (s === undefined) {
+        s = {
+          success: 0,
+          failed: 0,
+          buckets: new Float64Array(OPERATION_SECONDS_BUCKETS.length + 1),
+          sum: 0,
+        };
+        this.series.set(label, s);
+      }
     }
     if (status === 'Success') s.success++;
     else s.failed++;

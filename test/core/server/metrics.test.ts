@@ -70,6 +70,25 @@ describe('operation metrics', () => {
     assert.equal(await aggregate(ours), expected);
   });
 
+  it('fold-operations-beyond-the-bound-into-other', async () => {
+    const registry = new Registry();
+    const stats = new OperationStats();
+    registry.registerMetric(stats.counter());
+    stats.record('Encrypt', 'Success', 0.001);
+    // A client sending unknown operation codes, each labelled by its number.
+    for (let code = 0; code < 1000; code++) stats.record(`0x${code.toString(16)}`, 'OperationFailed', 0.001);
+    stats.record('Encrypt', 'Success', 0.001);
+    const lines = (await registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('krypton_kmip_operations_total{'));
+    assert.equal(lines.length, OperationStats.MAX_OPERATIONS + 1);
+    assert.ok(lines.includes('krypton_kmip_operations_total{operation="Encrypt",status="Success"} 2'));
+    const folded = 1000 - (OperationStats.MAX_OPERATIONS - 1);
+    assert.ok(
+      lines.includes(`krypton_kmip_operations_total{operation="other",status="OperationFailed"} ${folded}`),
+    );
+  });
+
   it('count-ttlv-requests-when-read-and-not-twice', async () => {
     const metrics = createMetrics();
     const slot = metrics.requestSlot('ttlv', 'ttlv');
