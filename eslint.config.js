@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', 'coverage/', 'node_modules/', '.krypton/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      '.build/',
+      'coverage/',
+      'node_modules/',
+      '.krypton/',
+      'bench/results/',
+      'native/build/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

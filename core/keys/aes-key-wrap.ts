@@ -4,7 +4,12 @@
  * CKM_AES_KEY_WRAP_PAD (test/hsm-adapters/softhsm.test.ts). This is the hot path of L3-under-L2
  * and L4-under-L3 wrapping, and of Encrypt/Decrypt in the wrap modes.
  *
- * Contexts are reused for keys that stay in memory (the gateway's cached L3s, `holdWrapContexts`).
+ * Keys that stay in memory (the gateway's cached L3s, `holdWrapContexts`) wrap on the native AES-NI
+ * code when it is built and passed its self-test (core/keys/native-kw.ts): their key schedule is
+ * expanded once and zeroed on release. Whatever it declines, and every key when it is absent, runs
+ * on OpenSSL as follows.
+ *
+ * Contexts are reused for keys that stay in memory.
  * OpenSSL 3's wrap ciphers compute a whole wrap or unwrap in each `update` and keep no state
  * between calls, so one context per key, mode and direction serves every request: no new EVP
  * context, key schedule and IV per call (about a third of the wrap's cost). A self-test at load
@@ -15,6 +20,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
 import { KryptonError } from '../errors.js';
+import { nativeKeyWrap, nativeKeyWrapRun, nativeSchedule } from './native-kw.js';
 
 /** RFC 3394 §2.2.3.1 default IV; RFC 5649 §3 alternative IV (high half). */
 const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
@@ -44,13 +50,33 @@ function free(ctx: Cipher | Decipher): void {
   }
 }
 
-/** The four contexts of one key (KW, KWP × wrap, unwrap), each made on first use. */
+/**
+ * What a held key wraps with: its native key schedule when there is one, and the four OpenSSL
+ * contexts of the key (KW, KWP × wrap, unwrap), each made on first use.
+ */
 class WrapContexts {
   readonly #slots: (Cipher | Decipher | undefined)[] = [undefined, undefined, undefined, undefined];
+  #schedule: Buffer | undefined;
 
-  constructor(private readonly key: Uint8Array) {}
+  constructor(
+    private readonly key: Uint8Array,
+    native: boolean,
+    private readonly reuse: boolean,
+  ) {
+    this.#schedule = native ? nativeSchedule(key) : undefined;
+  }
+
+  /** The native key schedule, if any (for tests: zeroed on release). */
+  get schedule(): Buffer | undefined {
+    return this.#schedule;
+  }
 
   run(padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
+    if (this.#schedule !== undefined) {
+      const out = nativeKeyWrapRun(this.#schedule, padded, decrypt, data);
+      if (out !== undefined) return out;
+    }
+    if (!this.reuse) return runFresh(this.key, padded, decrypt, data);
     const slot = (padded ? 2 : 0) + (decrypt ? 1 : 0);
     const ctx = (this.#slots[slot] ??= wrapContext(this.key, padded, decrypt));
     try {
@@ -64,6 +90,8 @@ class WrapContexts {
   }
 
   release(): void {
+    this.#schedule?.fill(0);
+    this.#schedule = undefined;
     for (let i = 0; i < this.#slots.length; i++) {
       const ctx = this.#slots[i];
       this.#slots[i] = undefined;
@@ -76,7 +104,7 @@ class WrapContexts {
 function reuseHolds(): boolean {
   try {
     const key = randomBytes(32);
-    const probe = new WrapContexts(key);
+    const probe = new WrapContexts(key, false, true);
     for (const padded of [false, true]) {
       for (const length of padded ? [1, 7, 32, 33, 64] : [16, 32, 40]) {
         for (let round = 0; round < 2; round++) {
@@ -99,12 +127,17 @@ function reuseHolds(): boolean {
 const REUSE = reuseHolds();
 const held = new WeakMap<Uint8Array, WrapContexts>();
 
-/** Marks `key` as long-lived: its key wraps reuse contexts until `releaseWrapContexts(key)`. */
-export function holdWrapContexts(key: Uint8Array): void {
-  if (REUSE && !held.has(key)) held.set(key, new WrapContexts(key));
+/**
+ * Marks `key` as long-lived: its key wraps run on its native key schedule (unless `native` is
+ * false, which tests use to hold a key on OpenSSL) or reuse its OpenSSL contexts until
+ * `releaseWrapContexts(key)`.
+ */
+export function holdWrapContexts(key: Uint8Array, native = true): void {
+  const useNative = native && nativeKeyWrap;
+  if ((REUSE || useNative) && !held.has(key)) held.set(key, new WrapContexts(key, useNative, REUSE));
 }
 
-/** Frees the contexts of `key` (call before zeroing it). */
+/** Zeroes the native key schedule and frees the contexts of `key` (call before zeroing it). */
 export function releaseWrapContexts(key: Uint8Array): void {
   const contexts = held.get(key);
   if (contexts === undefined) return;
@@ -120,6 +153,11 @@ export function releaseWrapContexts(key: Uint8Array): void {
 export function runKeyWrap(key: Uint8Array, padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
   const contexts = held.get(key);
   if (contexts !== undefined) return contexts.run(padded, decrypt, data);
+  return runFresh(key, padded, decrypt, data);
+}
+
+/** One wrap or unwrap on a fresh OpenSSL context, freed before returning. */
+function runFresh(key: Uint8Array, padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
   const ctx = wrapContext(key, padded, decrypt);
   let head: Buffer | undefined;
   try {
@@ -142,6 +180,11 @@ export const wrapContextReuse = REUSE;
 /** Whether `key` has held contexts (for tests: a released key has none). */
 export function holdsWrapContexts(key: Uint8Array): boolean {
   return held.has(key);
+}
+
+/** The native key schedule of a held key, or undefined (for tests: wraps run natively with one). */
+export function nativeScheduleOf(key: Uint8Array): Buffer | undefined {
+  return held.get(key)?.schedule;
 }
 
 /** Largest key wrapped in process; KMIP keys above L1 are symmetric keys of at most 64 bytes. */
