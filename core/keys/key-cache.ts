@@ -12,6 +12,7 @@
  * Callers use a cached buffer synchronously right after `get` and never keep it across an
  * await: eviction zeroes it in place.
  */
+import { holdWrapContexts, releaseWrapContexts } from './aes-key-wrap.js';
 import type { KeyLevel, KeyState } from './key-records.js';
 
 export interface CachedKey {
@@ -77,6 +78,9 @@ export class UnwrappedKeyCache {
       this.#drop(oldest);
     }
     const stored: CachedKey = { ...entry, expiresAt: this.#now() + this.ttlMs };
+    // Wraps under a cached key run on its native key schedule (or reused OpenSSL contexts),
+    // zeroed and freed when the entry leaves.
+    holdWrapContexts(stored.key);
     this.#entries.set(stored.id, stored);
     let siblings = this.#children.get(stored.parentId);
     if (siblings === undefined) {
@@ -122,12 +126,16 @@ export class UnwrappedKeyCache {
 
   /** Zeroes and drops everything. */
   clear(): void {
-    for (const entry of this.#entries.values()) entry.key.fill(0);
+    for (const entry of this.#entries.values()) {
+      releaseWrapContexts(entry.key);
+      entry.key.fill(0);
+    }
     this.#entries.clear();
     this.#children.clear();
   }
 
   #drop(entry: CachedKey): void {
+    releaseWrapContexts(entry.key);
     entry.key.fill(0);
     this.#entries.delete(entry.id);
     const siblings = this.#children.get(entry.parentId);

@@ -30,6 +30,7 @@ import { loadOperationPlugins, registerDispatchPlugin } from './plugin-loader.js
 import type { LoadedPlugin } from './plugin-loader.js';
 import { TtlvTlsListener } from './tls-listener.js';
 import { createAuditService } from '../audit/hook.js';
+import { nativeKeyWrapStatus } from '../keys/native-kw.js';
 import { dirname } from 'node:path';
 import { registerCoreServices } from '../services/services.js';
 
@@ -208,6 +209,7 @@ export async function startServer(
       role: config.role,
       operations: registry.descriptors().map((d) => d.name),
       addresses,
+      nativeKeyWrap: nativeKeyWrapStatus,
     },
     'krypton started',
   );

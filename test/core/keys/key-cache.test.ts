@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import {
+  holdsWrapContexts,
+  nativeScheduleOf,
+  runKeyWrap,
+  wrapContext,
+} from '../../../core/keys/aes-key-wrap.js';
 import { UnwrappedKeyCache } from '../../../core/keys/key-cache.js';
+import { nativeKeyWrap } from '../../../core/keys/native-kw.js';
 
 function clock(start = 1_000) {
   let t = start;
@@ -75,4 +83,43 @@ test('replacing-an-entry-zeroes-the-previous-buffer-and-clear-zeroes-all', () =>
   cache.clear();
   assert.deepEqual(second, Buffer.alloc(32));
   assert.equal(cache.size, 0);
+});
+
+test('cached-keys-wrap-on-held-contexts-released-whenever-they-leave', () => {
+  const c = clock();
+  const cache = new UnwrappedKeyCache({ ttlMs: 100, maxEntries: 2, now: c.now });
+  const held = (key: Buffer) => holdsWrapContexts(key);
+  const schedules: Buffer[] = [];
+  const put = (id: string, parent = 'p') => {
+    const key = randomBytes(32);
+    cache.set(entry(id, parent, key));
+    assert.ok(held(key), `${id} holds its wrap contexts`);
+    const schedule = nativeScheduleOf(key);
+    if (nativeKeyWrap) {
+      assert.ok(schedule?.some((b) => b !== 0), 'native key schedule in use');
+      schedules.push(schedule!);
+    }
+    // A wrap under the cached key agrees with one on a fresh OpenSSL context.
+    const dek = randomBytes(32);
+    const ctx = wrapContext(key, true, false);
+    assert.deepEqual(runKeyWrap(key, true, false, dek), Buffer.concat([ctx.update(dek), ctx.final()]));
+    return key;
+  };
+  const evicted = put('a');
+  put('b');
+  const replaced = put('c'); // evicts a
+  assert.equal(held(evicted), false);
+  put('c'); // replaces c
+  assert.equal(held(replaced), false);
+  c.advance(100);
+  assert.equal(cache.get('b'), undefined); // expired
+  const l2 = put('l2', 'root');
+  const l3 = put('l3', 'l2');
+  cache.invalidate('l2');
+  assert.equal(held(l2) || held(l3), false);
+  const last = put('last');
+  cache.clear();
+  assert.equal(held(last), false);
+  // Every native schedule the cache held is zeroed now that every entry has left.
+  for (const schedule of schedules) assert.ok(schedule.every((b) => b === 0));
 });
