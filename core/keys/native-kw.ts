@@ -14,7 +14,7 @@
  * A key schedule is a Buffer the owner of the key holds and zeroes with the key.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,13 +28,28 @@ interface Binding {
 
 const ADDON = join('native', 'build', 'Release', 'krypton_aes_kw.node');
 
-/** native/build/Release/… above this module (dist/core/keys, or a build directory a level deeper). */
+/**
+ * native/build/Release/… of this package: the addon is looked for only at the root of Krypton's
+ * own package (the nearest package.json above this module, dist/ or a build directory, naming
+ * krypton-kmip), never in a directory of whoever installed it.
+ */
 function addonPath(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 6; up++) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+  for (let up = 0; up < 8; up++) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name !== 'krypton-kmip')
+          return undefined;
+      } catch {
+        return undefined;
+      }
+      const candidate = join(dir, ADDON);
+      return existsSync(candidate) ? candidate : undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
   return undefined;
 }

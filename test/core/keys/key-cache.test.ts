@@ -96,7 +96,10 @@ test('cached-keys-wrap-on-held-contexts-released-whenever-they-leave', () => {
     assert.ok(held(key), `${id} holds its wrap contexts`);
     const schedule = nativeScheduleOf(key);
     if (nativeKeyWrap) {
-      assert.ok(schedule?.some((b) => b !== 0), 'native key schedule in use');
+      assert.ok(
+        schedule?.some((b) => b !== 0),
+        'native key schedule in use',
+      );
       schedules.push(schedule!);
     }
     // A wrap under the cached key agrees with one on a fresh OpenSSL context.
