@@ -18,28 +18,12 @@
  * zeroes the key (`releaseWrapContexts`), and freeing a context clears that memory
  * (`EVP_CIPHER_CTX_free`). Any other key gets a fresh context per call.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
+import { randomBytes, type Cipher, type Decipher } from 'node:crypto';
 import { KryptonError } from '../errors.js';
+import { kwName, runFresh, wrapContext } from './kw-openssl.js';
 import { nativeKeyWrap, nativeKeyWrapRun, nativeSchedule } from './native-kw.js';
 
-/** RFC 3394 §2.2.3.1 default IV; RFC 5649 §3 alternative IV (high half). */
-const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
-const KWP_IV = Buffer.from('a65959a6', 'hex');
-
-/** node:crypto's wrap cipher for a KEK: an L2 is AES-256; an L3 may be AES-128/192/256 (KMIP Create). */
-function kwName(key: Uint8Array, padded: boolean): string {
-  if (key.length !== 16 && key.length !== 24 && key.length !== 32)
-    throw new KryptonError('KRY_CRYPTO_FAILURE', 'wrapping key must be AES-128, 192 or 256');
-  return `id-aes${key.length * 8}-wrap${padded ? '-pad' : ''}`;
-}
-
-/** A fresh context of the wrap cipher: `padded` selects KWP, `decrypt` the unwrap direction. */
-export function wrapContext(key: Uint8Array, padded: boolean, decrypt: boolean): Cipher | Decipher {
-  const iv = padded ? KWP_IV : KW_IV;
-  return decrypt
-    ? createDecipheriv(kwName(key, padded), key, iv)
-    : createCipheriv(kwName(key, padded), key, iv);
-}
+export { wrapContext } from './kw-openssl.js';
 
 /** Frees a context now (and with it the key schedule) instead of at garbage collection. */
 function free(ctx: Cipher | Decipher): void {
@@ -154,24 +138,6 @@ export function runKeyWrap(key: Uint8Array, padded: boolean, decrypt: boolean, d
   const contexts = held.get(key);
   if (contexts !== undefined) return contexts.run(padded, decrypt, data);
   return runFresh(key, padded, decrypt, data);
-}
-
-/** One wrap or unwrap on a fresh OpenSSL context, freed before returning. */
-function runFresh(key: Uint8Array, padded: boolean, decrypt: boolean, data: Uint8Array): Buffer {
-  const ctx = wrapContext(key, padded, decrypt);
-  let head: Buffer | undefined;
-  try {
-    head = ctx.update(data);
-    const tail = ctx.final();
-    if (tail.length === 0) return head;
-    const out = Buffer.concat([head, tail]);
-    head.fill(0);
-    tail.fill(0);
-    return out;
-  } catch (err) {
-    head?.fill(0);
-    throw err;
-  }
 }
 
 /** Whether this Node/OpenSSL reuses contexts (the load-time self-test passed); for tests and docs. */
