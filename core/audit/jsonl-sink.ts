@@ -46,6 +46,8 @@ interface Pending {
 const TAIL_BYTES = 64 * 1024;
 /** Records written per group. */
 const GROUP = 512;
+/** Groups whose text fits are encoded into a buffer of this size kept by the sink. */
+const SCRATCH_BYTES = 128 * 1024;
 
 /** Reads the chain head (hash of the last line) and its seq from the end of the file. */
 function readTail(path: string): { head: string; seq: number; size: number } {
@@ -129,6 +131,7 @@ export class JsonLinesAuditSink {
   private writing = false;
   private closed = false;
   private syncTimer: NodeJS.Timeout | undefined;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
   private constructor(
     private readonly fh: FileHandle,
@@ -185,16 +188,8 @@ export class JsonLinesAuditSink {
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, GROUP);
-      let head = this.head;
-      let seq = this.seq;
-      const lines: string[] = [];
-      for (const p of group) {
-        seq++;
-        const line = formatAuditLine(p.record, seq, head);
-        head = hashLine(line);
-        lines.push(line);
-      }
-      const bytes = Buffer.from(lines.join('\n') + '\n', 'utf8');
+      const seq = this.seq + group.length;
+      const { bytes, head } = this.encode(group);
       try {
         // A synchronous append: a small write into the page cache costs less than a round trip
         // through the thread pool, and the record is written before any answer waiting on it.
@@ -217,6 +212,29 @@ export class JsonLinesAuditSink {
       }
     }
     this.writing = false;
+  }
+
+  /**
+   * The group's lines, chained onto the current head, as UTF-8. Groups whose text fits are encoded
+   * into a buffer the sink keeps (no allocation per group): it is written synchronously, before the
+   * next group is encoded.
+   */
+  private encode(group: readonly Pending[]): { bytes: Buffer; head: string } {
+    let seq = this.seq;
+    let head = this.head;
+    let text = '';
+    for (const p of group) {
+      const line = formatAuditLine(p.record, ++seq, head);
+      head = hashLine(line);
+      text += `${line}\n`;
+    }
+    return { bytes: this.utf8(text), head };
+  }
+
+  private utf8(text: string): Buffer {
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    if (text.length * 3 > this.scratch.length) return Buffer.from(text, 'utf8');
+    return this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8'));
   }
 
   async close(): Promise<void> {

@@ -155,7 +155,9 @@ export function decodeTtlv(input: Uint8Array, options: DecodeOptions = {}): Ttlv
       case 0x08: {
         // Byte String: copied into a plain Uint8Array, never a view into the frame
         const bytes = new Uint8Array(length);
-        bytes.set(buf.subarray(valueStart, valueStart + length));
+        // Short values (keys, IVs, tags) byte by byte: cheaper than making a view to copy from.
+        if (length <= 64) for (let i = 0; i < length; i++) bytes[i] = buf[valueStart + i]!;
+        else bytes.set(buf.subarray(valueStart, valueStart + length));
         item = { tag, type: 'ByteString', value: bytes };
         break;
       }

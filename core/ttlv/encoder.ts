@@ -15,6 +15,7 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 /** Set when secret-bearing items (Byte String, Big Integer, Password) passed through the scratch buffer. */
 let scratchDirty = false;
 const PASSWORD_TAG = 0x4200a1;
+const CODE = ITEM_TYPE_CODES;
 
 function ensure(pos: number, extra: number): void {
   const need = pos + extra;
@@ -38,7 +39,16 @@ export function bigIntToTwosComplement(value: bigint): Buffer {
   return Buffer.from(unsigned.toString(16).padStart(bytes * 2, '0'), 'hex');
 }
 
-function writeHeader(item: TtlvItem, pos: number, length: number): void {
+/** Big-endian 32 bits at `pos` (a value already checked to fit). */
+function put32(value: number, pos: number): void {
+  scratch[pos] = value >>> 24;
+  scratch[pos + 1] = (value >>> 16) & 0xff;
+  scratch[pos + 2] = (value >>> 8) & 0xff;
+  scratch[pos + 3] = value & 0xff;
+}
+
+/** Tag, type and length. The type code comes from the caller's `case`: no lookup by type name. */
+function writeHeader(item: TtlvItem, typeCode: number, pos: number, length: number): void {
   const tag = item.tag;
   const prefix = tag >>> 16;
   if ((prefix !== 0x42 && prefix !== 0x54) || !Number.isInteger(tag)) {
@@ -47,36 +57,38 @@ function writeHeader(item: TtlvItem, pos: number, length: number): void {
   scratch[pos] = prefix;
   scratch[pos + 1] = (tag >>> 8) & 0xff;
   scratch[pos + 2] = tag & 0xff;
-  scratch[pos + 3] = ITEM_TYPE_CODES[item.type];
-  scratch.writeUInt32BE(length, pos + 4);
+  scratch[pos + 3] = typeCode;
+  put32(length, pos + 4);
 }
 
-function writeInt64(item: TtlvItem, value: bigint, pos: number): number {
+function writeInt64(item: TtlvItem, typeCode: number, value: bigint, pos: number): number {
   if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
     rangeError(item, 'not a signed 64-bit bigint');
-  writeHeader(item, pos, 8);
+  writeHeader(item, typeCode, pos, 8);
   scratch.writeBigInt64BE(value, pos + 8);
   return pos + 16;
 }
 
-function writeUint32(item: TtlvItem, value: number, pos: number): number {
+function writeUint32(item: TtlvItem, typeCode: number, value: number, pos: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
     rangeError(item, 'not an unsigned 32-bit integer');
-  writeHeader(item, pos, 4);
-  scratch.writeUInt32BE(value, pos + 8);
-  scratch.writeUInt32BE(0, pos + 12);
+  writeHeader(item, typeCode, pos, 4);
+  put32(value, pos + 8);
+  put32(0, pos + 12);
   return pos + 16;
 }
 
-function writeBytes(item: TtlvItem, bytes: Uint8Array, pos: number): number {
+function writeBytes(item: TtlvItem, typeCode: number, bytes: Uint8Array, pos: number): number {
   scratchDirty = true;
   const length = bytes.length;
   const padded = (length + 7) & ~7;
   ensure(pos, 8 + padded);
-  writeHeader(item, pos, length);
-  scratch.set(bytes, pos + 8);
-  scratch.fill(0, pos + 8 + length, pos + 8 + padded);
-  return pos + 8 + padded;
+  writeHeader(item, typeCode, pos, length);
+  const start = pos + 8;
+  if (length <= 64) for (let i = 0; i < length; i++) scratch[start + i] = bytes[i]!;
+  else scratch.set(bytes, start);
+  for (let j = start + length; j < start + padded; j++) scratch[j] = 0;
+  return start + padded;
 }
 
 function writeItem(item: TtlvItem, pos: number, depth: number): number {
@@ -87,34 +99,37 @@ function writeItem(item: TtlvItem, pos: number, depth: number): number {
       const start = pos;
       pos += 8;
       for (const child of item.value) pos = writeItem(child, pos, depth + 1);
-      writeHeader(item, start, pos - start - 8);
+      writeHeader(item, CODE.Structure, start, pos - start - 8);
       return pos;
     }
     case 'Integer': {
       const v = item.value;
       if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
         rangeError(item, 'not a signed 32-bit integer');
-      writeHeader(item, pos, 4);
-      scratch.writeInt32BE(v, pos + 8);
-      scratch.writeUInt32BE(0, pos + 12);
+      writeHeader(item, CODE.Integer, pos, 4);
+      put32(v >>> 0, pos + 8);
+      put32(0, pos + 12);
       return pos + 16;
     }
     case 'Enumeration':
+      return writeUint32(item, CODE.Enumeration, item.value, pos);
     case 'Interval':
-      return writeUint32(item, item.value, pos);
+      return writeUint32(item, CODE.Interval, item.value, pos);
     case 'LongInteger':
+      return writeInt64(item, CODE.LongInteger, item.value, pos);
     case 'DateTime':
+      return writeInt64(item, CODE.DateTime, item.value, pos);
     case 'DateTimeExtended':
-      return writeInt64(item, item.value, pos);
+      return writeInt64(item, CODE.DateTimeExtended, item.value, pos);
     case 'Boolean':
       if (typeof item.value !== 'boolean') rangeError(item, 'not a boolean');
-      writeHeader(item, pos, 8);
-      scratch.writeUInt32BE(0, pos + 8);
-      scratch.writeUInt32BE(item.value ? 1 : 0, pos + 12);
+      writeHeader(item, CODE.Boolean, pos, 8);
+      put32(0, pos + 8);
+      put32(item.value ? 1 : 0, pos + 12);
       return pos + 16;
     case 'BigInteger':
       if (typeof item.value !== 'bigint') rangeError(item, 'not a bigint');
-      return writeBytes(item, bigIntToTwosComplement(item.value), pos);
+      return writeBytes(item, CODE.BigInteger, bigIntToTwosComplement(item.value), pos);
     case 'TextString': {
       const text = item.value;
       if (typeof text !== 'string') rangeError(item, 'not a string');
@@ -138,13 +153,13 @@ function writeItem(item: TtlvItem, pos: number, depth: number): number {
         scratch.write(text, start, length, 'utf8');
       }
       const padded = (length + 7) & ~7;
-      writeHeader(item, pos, length);
+      writeHeader(item, CODE.TextString, pos, length);
       for (let j = start + length; j < start + padded; j++) scratch[j] = 0;
       return start + padded;
     }
     case 'ByteString':
       if (!(item.value instanceof Uint8Array)) rangeError(item, 'not a byte array');
-      return writeBytes(item, item.value, pos);
+      return writeBytes(item, CODE.ByteString, item.value, pos);
     default:
       throw new KryptonError('KRY_TTLV_BAD_TYPE', `type ${(item as { type: unknown }).type as string}`);
   }
