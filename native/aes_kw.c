@@ -8,8 +8,9 @@
  * Exports:
  *   available: boolean        — the CPU has AES-NI (nothing else is usable without it)
  *   schedule(key, out)        — expands a 16/24/32-byte key into `out` (SCHEDULE_BYTES)
- *   run(schedule, mode, data, out) — mode bit 0: unwrap, bit 1: KWP. Writes the result into `out`
- *                               (at least data.length + 16 bytes) and returns its length, or 0
+ *   run(schedule, mode, data, length, out) — mode bit 0: unwrap, bit 1: KWP. Reads `length` bytes
+ *                               of `data`, writes the result into `out` (at least the wrapped
+ *                               length, or length - 8 to unwrap) and returns its length, or 0
  *                               when the input is not one this code handles or an unwrap fails its
  *                               integrity check (`out` is then cleared); the caller then runs
  *                               OpenSSL, which gives the same output or the error it always gave.
@@ -212,18 +213,27 @@ static napi_value schedule_fn(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* Bytes run() writes into `out`: the wrapped key (padded to 8 bytes, plus the IV block), or the
+ * unwrapped key before its padding is dropped. */
+static size_t out_needed(int mode, size_t len) {
+  if (mode & 1) return len >= 8 ? len - 8 : 0;
+  return ((len + 7) & ~(size_t)7) + 8;
+}
+
 static napi_value run_fn(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   void *schedule, *data, *out;
-  size_t schedule_len, data_len, out_cap, out_len = 0;
+  size_t schedule_len, data_cap, out_cap, out_len = 0;
   int32_t mode;
+  uint32_t data_len;
   napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
       napi_get_buffer_info(env, argv[0], &schedule, &schedule_len) != napi_ok || schedule_len != SCHEDULE_BYTES ||
       napi_get_value_int32(env, argv[1], &mode) != napi_ok ||
-      napi_get_buffer_info(env, argv[2], &data, &data_len) != napi_ok ||
-      napi_get_buffer_info(env, argv[3], &out, &out_cap) != napi_ok || out_cap < data_len + 16) {
+      napi_get_buffer_info(env, argv[2], &data, &data_cap) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &data_len) != napi_ok || data_len > data_cap ||
+      napi_get_buffer_info(env, argv[4], &out, &out_cap) != napi_ok || out_cap < out_needed(mode, data_len)) {
     napi_throw_error(env, "KRY_CRYPTO_FAILURE", "native key wrap: bad arguments");
     return NULL;
   }

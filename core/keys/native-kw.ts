@@ -24,7 +24,7 @@ interface Binding {
   readonly available: boolean;
   readonly scheduleBytes: number;
   schedule(key: Uint8Array, out: Buffer): void;
-  run(schedule: Buffer, mode: number, data: Uint8Array, out: Buffer): number;
+  run(schedule: Buffer, mode: number, data: Buffer, length: number, out: Buffer): number;
 }
 
 const ADDON = join('native', 'build', 'Release', 'krypton_aes_kw.node');
@@ -89,7 +89,8 @@ function selfTest(b: Binding): string | undefined {
   ];
   const schedule = Buffer.alloc(b.scheduleBytes);
   const out = Buffer.alloc(4200);
-  const run = (mode: number, data: Buffer) => Buffer.from(out.subarray(0, b.run(schedule, mode, data, out)));
+  const run = (mode: number, data: Buffer) =>
+    Buffer.from(out.subarray(0, b.run(schedule, mode, data, data.length, out)));
   for (const [key, mode, plain, wrapped] of known) {
     b.schedule(hex(key), schedule);
     if (!run(mode, hex(plain)).equals(hex(wrapped))) return `known answer failed (${key.length * 4}-bit key)`;
@@ -107,7 +108,8 @@ function selfTest(b: Binding): string | undefined {
         if (!run(mode | MODE_UNWRAP, wrapped).equals(data)) return 'unwrap differs from OpenSSL';
         const tampered = Buffer.from(wrapped);
         tampered[length % tampered.length]! ^= 0x10;
-        if (b.run(schedule, mode | MODE_UNWRAP, tampered, out) !== 0) return 'tampered input accepted';
+        if (b.run(schedule, mode | MODE_UNWRAP, tampered, tampered.length, out) !== 0)
+          return 'tampered input accepted';
       }
     }
     key.fill(0);
@@ -160,6 +162,16 @@ export function nativeSchedule(key: Uint8Array): Buffer | undefined {
   }
 }
 
+/** Largest input the native code takes (4,096 bytes of key and the IV block); more goes to OpenSSL. */
+const MAX_INPUT = 4104;
+
+/**
+ * The input is copied here first: the addon reads a Buffer outside V8's heap directly, while a
+ * small Uint8Array (the decoder's Byte Strings) would first be moved off the heap by V8 on every
+ * call. Cleared after each call: it may hold a key.
+ */
+const stage = Buffer.alloc(MAX_INPUT);
+
 /**
  * One KW/KWP wrap or unwrap under `schedule`; undefined when the native code declines the input
  * or the unwrap fails its integrity check (the caller then asks OpenSSL, which gives its error).
@@ -170,7 +182,20 @@ export function nativeKeyWrapRun(
   decrypt: boolean,
   data: Uint8Array,
 ): Buffer | undefined {
-  const out = Buffer.allocUnsafe(data.length + 16);
-  const length = binding!.run(schedule, (padded ? MODE_PADDED : 0) | (decrypt ? MODE_UNWRAP : 0), data, out);
-  return length === 0 ? undefined : out.subarray(0, length);
+  const n = data.length;
+  if (n > MAX_INPUT || (decrypt && n < 16)) return undefined;
+  // Exactly the usual result length: the wrapped key, or the unwrapped key without KWP padding.
+  const expected = decrypt ? n - 8 : ((n + 7) & ~7) + 8;
+  const out = Buffer.allocUnsafe(expected);
+  if (n <= 64) for (let i = 0; i < n; i++) stage[i] = data[i]!;
+  else stage.set(data);
+  let length: number;
+  try {
+    length = binding!.run(schedule, (padded ? MODE_PADDED : 0) | (decrypt ? MODE_UNWRAP : 0), stage, n, out);
+  } finally {
+    if (n <= 64) for (let i = 0; i < n; i++) stage[i] = 0;
+    else stage.fill(0, 0, n);
+  }
+  if (length === 0) return undefined;
+  return length === expected ? out : out.subarray(0, length);
 }
