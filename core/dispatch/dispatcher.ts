@@ -206,6 +206,10 @@ function toPayload(result: OperationResult): StructureItem | undefined {
 }
 
 const noop = (): void => undefined;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
 const GATED = new Set<string | symbol>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 
 const VERSION_PARTS = new Map<KmipVersion, { readonly major: number; readonly minor: number }>();
@@ -518,7 +522,10 @@ export class Dispatcher {
           },
         },
       };
-      payload = toPayload(await descriptor.handle(ctx, item.payload));
+      // A handler that answers in this turn (the gateway's Encrypt/Decrypt under a cached L3)
+      // returns its result, not a promise: no await, no extra turn of the microtask queue.
+      const handled = descriptor.handle(ctx, item.payload);
+      payload = toPayload(isPromise(handled) ? await handled : handled);
       // Poll answers with the stored outcome of the operation it names (KMIP 2.1 §6.1.38).
       const stored = polled?.state === 'done' ? polled.outcome : undefined;
       if (stored) {

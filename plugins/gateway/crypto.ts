@@ -83,25 +83,42 @@ function decryptWithKey(
 
 type Compute = typeof encryptWithKey;
 
-export async function routeCrypto(
+/**
+ * Encrypt or Decrypt. Under a cached L3 the answer is computed and returned in this turn, not
+ * wrapped in a promise (the dispatcher awaits only what is a promise); anything else continues
+ * in {@link routeCryptoElsewhere}.
+ */
+export function routeCrypto(
   ctx: RequestContext,
   operation: 'Encrypt' | 'Decrypt',
   payload: StructureItem | undefined,
-): Promise<StructureItem | TtlvItem[] | undefined> {
-  const compute: Compute = operation === 'Encrypt' ? encryptWithKey : decryptWithKey;
-  const gw = gatewayOf(ctx);
+): TtlvItem[] | Promise<StructureItem | TtlvItem[] | undefined> {
   const id = idOf(ctx, payload);
   if (id !== undefined) {
     // Hot path: a cached L3, checked and used in memory.
-    const hit = gw.cache.get(ctx.tenant, id);
+    const hit = gatewayOf(ctx).cache.get(ctx.tenant, id);
     if (hit) {
-      // Computed in this turn: no promise around the hot path.
+      const compute: Compute = operation === 'Encrypt' ? encryptWithKey : decryptWithKey;
       try {
         return compute(ctx, requirePayload(payload), id, hit.view, hit.key);
       } catch (err) {
         throw errorForVersion(err, ctx.protocolVersion);
       }
     }
+  }
+  return routeCryptoElsewhere(ctx, operation, payload, id);
+}
+
+/** A local L4, an L3 fetched from the core now, or the core itself. */
+async function routeCryptoElsewhere(
+  ctx: RequestContext,
+  operation: 'Encrypt' | 'Decrypt',
+  payload: StructureItem | undefined,
+  id: string | undefined,
+): Promise<StructureItem | TtlvItem[] | undefined> {
+  const compute: Compute = operation === 'Encrypt' ? encryptWithKey : decryptWithKey;
+  const gw = gatewayOf(ctx);
+  if (id !== undefined) {
     const l4 = await localL4(ctx, id);
     if (l4)
       return local(ctx, async () => {
