@@ -291,13 +291,13 @@ export class Dispatcher {
   }
 
   /** Never throws: every failure becomes a response the client can read. */
-  async dispatch(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {
-    try {
-      return await this.dispatchMessage(request, origin);
-    } catch (err) {
+  dispatch(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {
+    // dispatchMessage is async: whatever fails in it arrives here as a rejection. A handler of
+    // the rejection rather than an async wrapper: one promise reaction, not a suspended frame.
+    return this.dispatchMessage(request, origin).catch((err: unknown) =>
       // A defect below must cost one request, never the connection or the process.
-      return this.failWhole(this.answerVersion(sniffVersion(request)), [], err);
-    }
+      this.failWhole(this.answerVersion(sniffVersion(request)), [], err),
+    );
   }
 
   private async dispatchMessage(request: TtlvItem, origin: RequestOrigin): Promise<DispatchResult> {

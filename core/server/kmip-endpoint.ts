@@ -38,7 +38,7 @@ export function encodeAnswer(result: DispatchResult, encoding: KmipEncoding): Bu
   }
 }
 
-export async function handleKmipMessage(
+export function handleKmipMessage(
   opts: EndpointOptions,
   body: Buffer | string,
   encoding: KmipEncoding,
@@ -50,9 +50,15 @@ export async function handleKmipMessage(
   } catch (err) {
     // Undecodable: the dispatcher still answers (Invalid Message) in a version the client reads.
     const coded = err instanceof KryptonError ? err : new KryptonError('KRY_MSG_INVALID');
-    request = structure(Tag.RequestMessage, []);
-    const result = await opts.dispatcher.dispatchUndecodable(request, coded);
-    return encodeAnswer(result, encoding);
+    try {
+      return Promise.resolve(
+        encodeAnswer(opts.dispatcher.dispatchUndecodable(structure(Tag.RequestMessage, []), coded), encoding),
+      );
+    } catch (failure) {
+      return Promise.reject(failure as Error);
+    }
   }
-  return encodeAnswer(await opts.dispatcher.dispatch(request, origin), encoding);
+  // A continuation, not an async function: the answer is one promise reaction after the
+  // dispatcher's, with no suspended frame to resume.
+  return opts.dispatcher.dispatch(request, origin).then((result) => encodeAnswer(result, encoding));
 }
