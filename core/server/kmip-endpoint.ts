@@ -38,6 +38,19 @@ export function encodeAnswer(result: DispatchResult, encoding: KmipEncoding): Bu
   }
 }
 
+/** Undecodable: the dispatcher still answers (Invalid Message) in a version the client reads. */
+async function answerUndecodable(
+  opts: EndpointOptions,
+  err: unknown,
+  encoding: KmipEncoding,
+): Promise<Buffer | string> {
+  const coded = err instanceof KryptonError ? err : new KryptonError('KRY_MSG_INVALID');
+  return encodeAnswer(
+    opts.dispatcher.dispatchUndecodable(structure(Tag.RequestMessage, []), coded),
+    encoding,
+  );
+}
+
 export function handleKmipMessage(
   opts: EndpointOptions,
   body: Buffer | string,
@@ -48,15 +61,7 @@ export function handleKmipMessage(
   try {
     request = decodeMessage(body, encoding, opts.maxDepth);
   } catch (err) {
-    // Undecodable: the dispatcher still answers (Invalid Message) in a version the client reads.
-    const coded = err instanceof KryptonError ? err : new KryptonError('KRY_MSG_INVALID');
-    try {
-      return Promise.resolve(
-        encodeAnswer(opts.dispatcher.dispatchUndecodable(structure(Tag.RequestMessage, []), coded), encoding),
-      );
-    } catch (failure) {
-      return Promise.reject(failure as Error);
-    }
+    return answerUndecodable(opts, err, encoding);
   }
   // A continuation, not an async function: the answer is one promise reaction after the
   // dispatcher's, with no suspended frame to resume.
